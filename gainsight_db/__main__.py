@@ -1,0 +1,3 @@
+from gainsight_db.cli import main
+
+main()

@@ -1,0 +1,179 @@
+"""The warehouse schema: the `.sql` files of `gainsight_db.sql`, one object per file.
+
+Each file holds one CREATE statement, preceded by a comment block that documents the object and,
+with `@column NAME TEXT` lines, each of its columns. Files are applied in dependency order, derived
+with sqlglot from the tables and views each statement reads. The documentation is stored with
+DuckDB's COMMENT ON, so `duckdb_columns()` and `gsdb schema` show it.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import duckdb
+
+from gainsight_db.errors import GsdbError
+
+# Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
+# Views are always re-created from their files on upgrade, so a view change needs only the bump.
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, list[str]] = {
+    # from_version: statements that bring a warehouse at from_version to from_version + 1
+}
+
+_COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")
+
+
+@dataclass(frozen=True)
+class SqlObject:
+    """One table or view, as its `.sql` file defines it."""
+
+    name: str
+    kind: str  # 'table' or 'view'
+    path: str  # path inside the package, e.g. 'scalesim/accesses.sql'
+    sql: str
+    doc: str
+    column_docs: dict[str, str] = field(default_factory=dict)
+    depends_on: frozenset[str] = frozenset()
+
+    @property
+    def public(self) -> bool:
+        return not self.name.startswith("_")
+
+
+def _parse_doc(text: str) -> tuple[str, dict[str, str]]:
+    doc_lines: list[str] = []
+    columns: dict[str, str] = {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            if stripped:
+                break  # the doc block ends at the statement
+            continue
+        body = stripped[2:].strip()
+        match = _COLUMN_DOC.match(body)
+        if match:
+            columns[match.group(1)] = match.group(2).strip()
+        elif body:
+            doc_lines.append(body)
+    return " ".join(doc_lines), columns
+
+
+def _parse_object(path: str, text: str) -> SqlObject:
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        statements = [s for s in sqlglot.parse(text, read="duckdb") if s is not None]
+    except sqlglot.errors.ParseError as err:
+        raise GsdbError(f"{path}: cannot parse: {err}") from err
+    if len(statements) != 1 or not isinstance(statements[0], exp.Create):
+        raise GsdbError(f"{path}: expected exactly one CREATE statement")
+    create = statements[0]
+    kind = str(create.args.get("kind", "")).lower()
+    if kind not in ("table", "view"):
+        raise GsdbError(f"{path}: only tables and views are supported, found {kind!r}")
+    name = create.this.find(exp.Table).name
+    ctes = {cte.alias_or_name for cte in create.find_all(exp.CTE)}
+    reads = {t.name for t in create.find_all(exp.Table)} - ctes - {name}
+    doc, column_docs = _parse_doc(text)
+    return SqlObject(name, kind, path, text, doc, column_docs, frozenset(reads))
+
+
+@cache
+def load_objects() -> tuple[SqlObject, ...]:
+    """Every schema object, in an order where each comes after the objects it reads."""
+    root = resources.files("gainsight_db.sql")
+    objects: dict[str, SqlObject] = {}
+    for folder in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name):
+        for item in sorted(folder.iterdir(), key=lambda p: p.name):
+            if not item.name.endswith(".sql"):
+                continue
+            obj = _parse_object(f"{folder.name}/{item.name}", item.read_text(encoding="utf-8"))
+            if obj.name in objects:
+                raise GsdbError(f"{obj.path}: {obj.name} is also defined in {objects[obj.name].path}")
+            objects[obj.name] = obj
+    sorter = graphlib.TopologicalSorter()
+    for obj in objects.values():
+        unknown = obj.depends_on - objects.keys()
+        if unknown:
+            raise GsdbError(f"{obj.path}: reads {', '.join(sorted(unknown))}, defined in no schema file")
+        sorter.add(obj.name, *sorted(obj.depends_on))
+    try:
+        order = list(sorter.static_order())
+    except graphlib.CycleError as err:
+        raise GsdbError(f"schema files depend on each other in a cycle: {err.args[1]}") from err
+    return tuple(objects[name] for name in order)
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _apply_object(con: duckdb.DuckDBPyConnection, obj: SqlObject) -> None:
+    con.execute(obj.sql)
+    if not obj.public:
+        return
+    con.execute(f"COMMENT ON {obj.kind.upper()} {_quote(obj.name)} IS {_literal(obj.doc)}")
+    for column, text in obj.column_docs.items():
+        con.execute(f"COMMENT ON COLUMN {_quote(obj.name)}.{_quote(column)} IS {_literal(text)}")
+
+
+def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version recorded in the warehouse, or None for a database gainsight-db never set up."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_schema_meta' AND schema_name = 'main'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    row = con.execute("SELECT value FROM _schema_meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else None
+
+
+def _user_tables(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal"
+    ).fetchone()[0]
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    """Create the schema in a new warehouse, upgrade an older one, or refuse one it cannot use."""
+    version = stored_version(con)
+    if version == SCHEMA_VERSION:
+        return
+    if version is None and _user_tables(con):
+        raise GsdbError(f"{where}: not a gainsight-db warehouse (it has tables but no schema version)")
+    if version is not None and version > SCHEMA_VERSION:
+        raise GsdbError(
+            f"{where}: warehouse schema version {version} is newer than this gainsight-db "
+            f"supports ({SCHEMA_VERSION}); upgrade gainsight-db"
+        )
+    if version is not None:
+        missing = [v for v in range(version, SCHEMA_VERSION) if v not in MIGRATIONS]
+        if missing:
+            raise GsdbError(
+                f"{where}: warehouse schema version {version} cannot be upgraded to {SCHEMA_VERSION} "
+                f"(no migration from version {missing[0]}); re-ingest into a new warehouse"
+            )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if version is not None:
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step]:
+                    con.execute(statement)
+        for obj in load_objects():
+            _apply_object(con, obj)
+        con.execute("DELETE FROM _schema_meta WHERE key = 'schema_version'")
+        con.execute("INSERT INTO _schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,86 @@
+"""Opening the warehouse: which file, DuckDB settings, and a schema that fits this version."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from gainsight_db.errors import GsdbError
+from gainsight_db.schema import ensure_schema
+
+DEFAULT_DB = Path("warehouse") / "gainsight.duckdb"
+DB_ENV = "GSDB_DB"
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """DuckDB resource settings; None keeps DuckDB's default."""
+
+    threads: int | None = None
+    memory_limit: str | None = None
+    temp_dir: Path | None = None
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
+
+
+def open_warehouse(
+    path: Path,
+    *,
+    create: bool = True,
+    read_only: bool = False,
+    settings: EngineSettings | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Connect to the warehouse at `path`, creating or upgrading its schema when needed.
+
+    With create=False a missing file is an error rather than a new, empty warehouse.
+    """
+    path = Path(path)
+    if not path.exists():
+        if not create:
+            raise GsdbError(f"{path}: no warehouse here (run `gsdb ingest` first, or pass --db)")
+        if read_only:
+            raise GsdbError(f"{path}: no warehouse here")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif path.is_dir():
+        raise GsdbError(f"{path}: is a folder, not a warehouse file")
+    settings = settings or EngineSettings()
+    config: dict[str, str | int] = {}
+    if settings.threads:
+        config["threads"] = settings.threads
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    # Spill next to the warehouse unless told otherwise.
+    config["temp_directory"] = str(settings.temp_dir or path.parent / (path.name + ".tmp"))
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.Error as err:
+        raise GsdbError(f"{path}: cannot open as a DuckDB warehouse: {_one_line(err)}") from err
+    try:
+        if read_only:
+            _check_readable(con, path)
+        else:
+            ensure_schema(con, str(path))
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def _check_readable(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    from gainsight_db.schema import SCHEMA_VERSION, stored_version
+
+    version = stored_version(con)
+    if version != SCHEMA_VERSION:
+        raise GsdbError(
+            f"{path}: warehouse schema version {version} does not match this gainsight-db "
+            f"({SCHEMA_VERSION}); open it once without read-only access to upgrade it"
+        )

@@ -1,0 +1,1 @@
+"""Loaders: read SCALE-Sim run directories and AI Engine traces into the warehouse."""

@@ -1,0 +1,57 @@
+"""Provenance of an ingest: the files read, with size and SHA-256, hashed off the main thread."""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from gainsight_db.errors import GsdbError
+
+_CHUNK = 1 << 20
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as err:
+        raise GsdbError(f"{path}: cannot read: {err.strerror}") from err
+    return digest.hexdigest()
+
+
+class FileLedger:
+    """Records each file an ingest reads and hashes it in a background thread (hashlib releases the
+    GIL, so hashing overlaps DuckDB's parsing)."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gsdb-sha256")
+        self._files: dict[Path, tuple[int, Future[str]]] = {}
+
+    def add(self, path: Path) -> None:
+        path = Path(path).resolve()
+        if path in self._files:
+            return
+        try:
+            size = path.stat().st_size
+        except OSError as err:
+            raise GsdbError(f"{path}: cannot read: {err.strerror}") from err
+        self._files[path] = (size, self._pool.submit(sha256_of, path))
+
+    def entries(self) -> list[dict[str, object]]:
+        """[{path, size_bytes, sha256}] for every file added, waiting for the hashes."""
+        return [
+            {"path": str(path), "size_bytes": size, "sha256": future.result()}
+            for path, (size, future) in self._files.items()
+        ]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "FileLedger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

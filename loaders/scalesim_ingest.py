@@ -1,0 +1,164 @@
+"""Ingesting one SCALE-Sim run directory: reports, config and topology, and every trace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from gainsight_db.errors import GsdbError
+from gainsight_db.loaders import catalog
+from gainsight_db.loaders.provenance import FileLedger
+from gainsight_db.loaders.scalesim_inputs import (RunConfig, Topology, find_config, find_topology,
+                                                  read_config, read_topology)
+from gainsight_db.loaders.scalesim_reports import (REQUIRED_REPORTS, SPARSE, load_report,
+                                                   report_format_version)
+from gainsight_db.loaders.scalesim_traces import BUFFERS, LEVELS, load_trace, trace_file_name
+from gainsight_db.progress import NoProgress, Progress
+
+
+@dataclass(frozen=True)
+class ScalesimOptions:
+    config: Path | None = None
+    topology: Path | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    run_id: int
+    name: str
+    kind: str
+    source_path: str
+    layers: int
+    accesses: int
+    rows_loaded: int
+    replaced: bool
+    audit_differences: int
+
+
+def _layer_ids(con: duckdb.DuckDBPyConnection, run_id: int, path: Path) -> list[int]:
+    rows = con.execute(
+        "SELECT layer, count(*) FROM compute_report WHERE run_id = ? GROUP BY layer ORDER BY layer", [run_id]
+    ).fetchall()
+    duplicated = [layer for layer, n in rows if n > 1]
+    if duplicated:
+        raise GsdbError(f"{path}: LayerID {duplicated[0]} appears more than once")
+    negative = [layer for layer, _ in rows if layer < 0]
+    if negative:
+        raise GsdbError(f"{path}: negative LayerID {negative[0]}")
+    return [layer for layer, _ in rows]
+
+
+def _resolve_inputs(
+    run_dir: Path, layer_count: int, options: ScalesimOptions, warn
+) -> tuple[RunConfig | None, Topology | None]:
+    config = read_config(options.config) if options.config else find_config(run_dir, warn)
+    if options.topology:
+        topology = read_topology(options.topology)
+        if len(topology.layers) != layer_count:
+            raise GsdbError(
+                f"{options.topology}: has {len(topology.layers)} layers (depthwise rows expanded) but "
+                f"{run_dir / 'COMPUTE_REPORT.csv'} has {layer_count}"
+            )
+    else:
+        topology = find_topology(run_dir, layer_count, warn)
+    return config, topology
+
+
+def _insert_shapes(con: duckdb.DuckDBPyConnection, run_id: int, topology: Topology) -> int:
+    rows = [
+        (run_id, layer, s.name, s.topology_row, s.layer_kind, s.ifmap_height, s.ifmap_width, s.filter_height,
+         s.filter_width, s.channels, s.num_filters, s.strides, s.gemm_m, s.gemm_n, s.gemm_k, s.sparsity,
+         s.ofmap_height, s.ofmap_width, s.macs)
+        for layer, s in enumerate(topology.layers)
+    ]
+    con.executemany(f"INSERT INTO layer_shapes VALUES ({', '.join('?' * 19)})", rows)
+    return len(rows)
+
+
+def ingest_scalesim_run(
+    con: duckdb.DuckDBPyConnection,
+    run_dir: Path,
+    options: ScalesimOptions,
+    progress: Progress | None = None,
+    warn=None,
+) -> IngestResult:
+    """Load one run directory; the caller owns the transaction."""
+    progress = progress or NoProgress()
+    run_dir = run_dir.resolve()
+    source_path = str(run_dir)
+    started_at = catalog.utc_now()
+    for spec in REQUIRED_REPORTS:
+        report = run_dir / spec.file_name
+        if not report.is_file():
+            raise GsdbError(f"{report}: report is missing from the SCALE-Sim run directory")
+
+    with FileLedger() as ledger:
+        run_id, replaced = catalog.claim_run_id(con, "scalesim", source_path)
+        ingest_id = catalog.next_ingest_id(con)
+        rows_loaded = 0
+        for spec in REQUIRED_REPORTS:
+            ledger.add(run_dir / spec.file_name)
+            rows_loaded += load_report(con, spec, run_dir / spec.file_name, run_id, warn)
+        sparse = run_dir / SPARSE.file_name
+        if sparse.is_file():
+            ledger.add(sparse)
+            rows_loaded += load_report(con, SPARSE, sparse, run_id, warn)
+
+        layers = _layer_ids(con, run_id, run_dir / "COMPUTE_REPORT.csv")
+        config, topology = _resolve_inputs(run_dir, len(layers), options, warn)
+        if config:
+            ledger.add(config.path)
+        if topology:
+            ledger.add(topology.path)
+            rows_loaded += _insert_shapes(con, run_id, topology)
+
+        traces = [
+            (layer, buffer, level, run_dir / f"layer{layer}" / trace_file_name(buffer, level))
+            for layer in layers
+            for buffer in BUFFERS
+            for level in LEVELS
+        ]
+        for _, _, _, path in traces:
+            if not path.is_file():
+                what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
+                raise GsdbError(f"{path}: {what}")
+        sizes = [path.stat().st_size for *_, path in traces]
+        progress.start(sum(sizes), f"{run_dir.name}")
+        accesses = 0
+        for (layer, buffer, level, path), size in zip(traces, sizes):
+            ledger.add(path)
+            stats = load_trace(con, path, run_id, layer, buffer, level)
+            con.execute(
+                "INSERT INTO trace_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, layer, buffer, level, str(path), size, stats.trace_rows, stats.accesses,
+                 stats.empty_slots, stats.empty_cells, stats.padding_cells],
+            )
+            accesses += stats.accesses
+            rows_loaded += stats.accesses + 1
+            progress.advance(size, f"{run_dir.name} layer {layer}")
+
+        run_columns: dict[str, object] = {
+            "run_id": run_id,
+            "kind": "scalesim",
+            "name": run_dir.name,
+            "source_path": source_path,
+            "format_version": report_format_version(con, run_id),
+            "ingest_id": ingest_id,
+            "layer_count": len(layers),
+        }
+        if config:
+            run_columns.update(config.columns())
+        if topology:
+            run_columns.update({"topology_path": str(topology.path), "topology_kind": topology.kind})
+        catalog.record_run(con, run_columns)
+        catalog.record_ingest(
+            con, ingest_id=ingest_id, run_id=run_id, started_at=started_at, source_path=source_path,
+            loader="scalesim", files=ledger.entries(), rows_loaded=rows_loaded,
+        )
+    differences = con.execute(
+        "SELECT count(*) FROM access_audit WHERE run_id = ? AND NOT matches", [run_id]
+    ).fetchone()[0]
+    return IngestResult(run_id, run_dir.name, "scalesim", source_path, len(layers), accesses, rows_loaded,
+                        replaced, int(differences))

@@ -1,0 +1,156 @@
+"""SCALE-Sim trace CSVs into the long `accesses` table, parsed by DuckDB.
+
+A trace has no header; column 1 is the cycle and the others are addresses, `-1` (`-1.0` in DRAM
+traces) marking an idle slot. DRAM traces print every number as a float and may have negative
+(prefetch) cycles. In a DRAM row, a trailing run of two or more `1.0` cells is CALC-mode padding,
+not accesses; a single trailing `1.0` is an access to address 1. Rows may be ragged (fewer cells
+than others) and cells may be empty: both are skipped.
+
+Each file is read once with a typed `read_csv` (its width taken from its first lines); a file with a
+row wider than that is read again line by line and split, which handles any width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from gainsight_db.errors import GsdbError
+from gainsight_db.loaders.sql_text import one_line, quote_literal
+
+BUFFERS = ("ifmap", "filter", "ofmap")
+LEVELS = ("sram", "dram")
+_SNIFF_BYTES = 1 << 16
+
+
+def trace_file_name(buffer: str, level: str) -> str:
+    return f"{buffer.upper()}_{level.upper()}_TRACE.csv"
+
+
+@dataclass(frozen=True)
+class TraceStats:
+    trace_rows: int
+    accesses: int
+    empty_slots: int
+    empty_cells: int
+    padding_cells: int
+
+
+def _check_file(path: Path) -> int:
+    """The number of cells in the widest of the first lines; errors for unusable files."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+            if size:
+                handle.seek(size - 1)
+                last = handle.read(1)
+    except FileNotFoundError as err:
+        raise GsdbError(f"{path}: trace file is missing") from err
+    except OSError as err:
+        raise GsdbError(f"{path}: cannot read trace: {err.strerror}") from err
+    if size == 0 or not head.strip():
+        raise GsdbError(f"{path}: trace file is empty")
+    if last != b"\n":
+        raise GsdbError(f"{path}: trace is truncated (the last line does not end with a newline)")
+    lines = head.split(b"\n")
+    if len(head) == _SNIFF_BYTES:
+        lines = lines[:-1]  # the last one may be cut by the sniff window
+    width = max(line.count(b",") + 1 for line in lines if line.strip())
+    if width < 2:
+        raise GsdbError(f"{path}: not a SCALE-Sim trace (a row needs a cycle and at least one address)")
+    return width
+
+
+def _typed_rows_sql(path: Path, width: int) -> str:
+    columns = ", ".join(f"'c{i}': 'DOUBLE'" for i in range(width))
+    cells = ", ".join(f"c{i}" for i in range(1, width))
+    return (
+        f"SELECT c0 AS cycle, [{cells}] AS cells FROM read_csv({quote_literal(str(path))}, header = false, "
+        f"delim = ',', quote = '', escape = '', auto_detect = false, null_padding = true, "
+        f"columns = {{{columns}}})"
+    )
+
+
+def _line_rows_sql(path: Path) -> str:
+    fields = "string_split(line, ',')"
+    return (
+        f"SELECT CAST(NULLIF(trim({fields}[1]), '') AS DOUBLE) AS cycle, "
+        f"list_transform({fields}[2:], lambda x: CAST(NULLIF(trim(x), '') AS DOUBLE)) AS cells "
+        f"FROM read_csv({quote_literal(str(path))}, header = false, columns = {{'line': 'VARCHAR'}}, "
+        f"delim = '\\x01', quote = '', escape = '', auto_detect = false) WHERE trim(line) <> ''"
+    )
+
+
+def _stage_sql(rows_sql: str, level: str) -> str:
+    """Per row: the cycle, the cells that are accesses, and counts of what was dropped."""
+    padding = (
+        # Length of the trailing run of 1.0 cells; it is padding when two or more long.
+        "coalesce(list_position(list_reverse(list_transform(present, lambda x: x <> 1)), true) - 1, len(present))"
+        if level == "dram"
+        else "0"
+    )
+    return f"""
+        WITH parsed AS ({rows_sql}),
+        present AS (
+            SELECT cycle, cells, list_filter(cells, lambda x: x IS NOT NULL) AS present FROM parsed
+        ),
+        trimmed AS (
+            SELECT cycle, cells, present, {padding} AS trailing_ones FROM present
+        ),
+        body AS (
+            SELECT
+                cycle,
+                len(cells) - len(present) AS empty_cells,
+                CASE WHEN trailing_ones >= 2 THEN trailing_ones ELSE 0 END AS padding_cells,
+                CASE WHEN trailing_ones >= 2 THEN present[1:len(present) - trailing_ones] ELSE present END AS body
+            FROM trimmed
+        )
+        SELECT
+            cycle,
+            list_filter(body, lambda x: x <> -1) AS addrs,
+            empty_cells,
+            padding_cells,
+            len(body) - len(list_filter(body, lambda x: x <> -1)) AS empty_slots
+        FROM body
+    """
+
+
+def load_trace(
+    con: duckdb.DuckDBPyConnection, path: Path, run_id: int, layer: int, buffer: str, level: str
+) -> TraceStats:
+    """Insert one trace file's accesses; returns what was found in it."""
+    width = _check_file(path)
+    stage = "_trace_stage"
+    try:
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_typed_rows_sql(path, width), level)}")
+        except duckdb.InvalidInputException as err:
+            if "Expected Number of Columns" not in str(err):
+                raise
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_line_rows_sql(path), level)}")
+        missing_cycle = con.execute(f"SELECT count(*) FROM {stage} WHERE cycle IS NULL").fetchone()[0]
+        if missing_cycle:
+            raise GsdbError(f"{path}: {missing_cycle} row(s) have no cycle in column 1")
+        con.execute(
+            f"""
+            INSERT INTO accesses
+            SELECT {int(run_id)}, {int(layer)}, '{buffer}', '{level}',
+                   CAST(cycle AS INTEGER), CAST(addr AS INTEGER)
+            FROM (SELECT cycle, unnest(addrs) AS addr FROM {stage})
+            """
+        )
+        rows, accesses, empty_slots, empty_cells, padding = con.execute(
+            f"""SELECT count(*), coalesce(sum(len(addrs)), 0), coalesce(sum(empty_slots), 0),
+                       coalesce(sum(empty_cells), 0), coalesce(sum(padding_cells), 0) FROM {stage}"""
+        ).fetchone()
+    except duckdb.Error as err:
+        raise GsdbError(f"{path}: bad trace: {one_line(err)}") from err
+    finally:
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {stage}")
+        except duckdb.Error:
+            pass  # the transaction already failed; rolling it back drops the table
+    return TraceStats(int(rows), int(accesses), int(empty_slots), int(empty_cells), int(padding))

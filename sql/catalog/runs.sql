@@ -1,0 +1,50 @@
+-- One row per ingested run: a SCALE-Sim run directory or an AI Engine trace. A run is identified by
+-- its resolved source path; ingesting the same path again replaces the run and keeps its run_id.
+-- @column run_id Identifier of the run, carried by every fact row.
+-- @column kind What produced the run: 'scalesim' or 'aie'.
+-- @column name Run name: the run directory's folder name (SCALE-Sim) or the trace file's stem.
+-- @column source_path Absolute path the run was ingested from.
+-- @column format_version Input format: 'v2' or 'v3' for SCALE-Sim (v3 reports have Total Cycles (incl. prefetch)).
+-- @column ingest_id The ingest that loaded the rows now in the warehouse (see ingests).
+-- @column layer_count Number of layers (SCALE-Sim: LayerIDs in COMPUTE_REPORT.csv).
+-- @column config_path Config file (.cfg) used for the run metadata, when one was given or found.
+-- @column topology_path Topology file (.csv) used for layer names and shapes, when given or found.
+-- @column array_rows Systolic array height in processing elements (ArrayHeight).
+-- @column array_cols Systolic array width in processing elements (ArrayWidth).
+-- @column ifmap_sram_kb IFMAP SRAM size in KiB (IfmapSramSzkB).
+-- @column filter_sram_kb Filter SRAM size in KiB (FilterSramSzkB).
+-- @column ofmap_sram_kb OFMAP SRAM size in KiB (OfmapSramSzkB).
+-- @column ifmap_offset First IFMAP address in the trace address space (IfmapOffset), in words.
+-- @column filter_offset First filter address (FilterOffset), in words.
+-- @column ofmap_offset First OFMAP address (OfmapOffset), in words.
+-- @column dataflow Dataflow: 'ws' (weight), 'os' (output) or 'is' (input stationary).
+-- @column bandwidth_mode DRAM interface bandwidth mode: 'CALC' (estimated) or 'USER' (given).
+-- @column dram_bandwidth DRAM bandwidth in words per cycle as given in the config (USER mode), as text.
+-- @column topology_kind Topology format: 'conv' or 'gemm' (Layer Name, M, N, K).
+-- @column config Every key of the config file as a JSON object {section: {key: value}}.
+-- @column parameters Run parameters of other run kinds (AI Engine: M, K, N, rows, cols, ...) as JSON.
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    source_path VARCHAR NOT NULL,
+    format_version VARCHAR,
+    ingest_id INTEGER,
+    layer_count INTEGER,
+    config_path VARCHAR,
+    topology_path VARCHAR,
+    array_rows INTEGER,
+    array_cols INTEGER,
+    ifmap_sram_kb INTEGER,
+    filter_sram_kb INTEGER,
+    ofmap_sram_kb INTEGER,
+    ifmap_offset BIGINT,
+    filter_offset BIGINT,
+    ofmap_offset BIGINT,
+    dataflow VARCHAR,
+    bandwidth_mode VARCHAR,
+    dram_bandwidth VARCHAR,
+    topology_kind VARCHAR,
+    config JSON,
+    parameters JSON
+);
