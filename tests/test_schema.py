@@ -1,0 +1,151 @@
+"""The schema: one object per .sql file, applied in dependency order, documented, versioned."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from gainsight_db import schema
+from gainsight_db.errors import GsdbError
+from gainsight_db.warehouse import open_warehouse
+
+
+def test_every_object_comes_after_what_it_reads():
+    """Rule: a view is created only after every table or view its SQL reads."""
+    order = [obj.name for obj in schema.load_objects()]
+    position = {name: i for i, name in enumerate(order)}
+    for obj in schema.load_objects():
+        for dependency in obj.depends_on:
+            assert position[dependency] < position[obj.name], (obj.name, dependency)
+
+
+def test_dependencies_are_read_from_the_sql_not_the_file_names():
+    """Rule: dependencies come from the tables a statement reads (CTE names excluded)."""
+    objects = {obj.name: obj for obj in schema.load_objects()}
+    assert objects["layers"].depends_on == {"compute_report", "layer_shapes"}
+    assert objects["access_audit"].depends_on == {"trace_files", "access_report"}
+    assert objects["accesses"].depends_on == frozenset()
+    # access_audit.sql sorts before access_report.sql, so file-name order would fail to apply.
+    assert "access_audit.sql" < "access_report.sql"
+
+
+def test_parse_object_finds_reads_through_ctes():
+    """Rule: a CTE name is not a dependency; the tables inside it are."""
+    obj = schema._parse_object(
+        "x/v.sql",
+        "-- A view.\n-- @column a The a.\nCREATE VIEW v AS WITH t AS (SELECT a FROM base) SELECT a FROM t JOIN other USING (a);",
+    )
+    assert obj.kind == "view" and obj.name == "v"
+    assert obj.depends_on == {"base", "other"}
+    assert obj.doc == "A view." and obj.column_docs == {"a": "The a."}
+
+
+def test_a_file_with_two_statements_is_refused():
+    with pytest.raises(GsdbError, match="exactly one CREATE"):
+        schema._parse_object("x/two.sql", "CREATE TABLE a (x INT); CREATE TABLE b (y INT);")
+
+
+def test_every_public_column_is_documented(db):
+    """Rule: every public table and view, and each of its columns, carries a description."""
+    con = open_warehouse(db)
+    try:
+        undocumented = con.execute(
+            """
+            SELECT table_name, column_name FROM duckdb_columns()
+            WHERE schema_name = 'main' AND NOT internal AND table_name NOT LIKE '\\_%' ESCAPE '\\'
+              AND (comment IS NULL OR comment = '')
+            """
+        ).fetchall()
+        objects = con.execute(
+            """
+            SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'
+            UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    assert undocumented == []
+    assert [name for name, comment in objects if not name.startswith("_") and not comment] == []
+    # and every @column line names a real column
+    for obj in schema.load_objects():
+        assert set(obj.column_docs) <= _columns_of(db, obj.name), obj.path
+
+
+def _columns_of(db, name):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [name]).fetchall()}
+    finally:
+        con.close()
+
+
+def _set_version(db, version: str) -> None:
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE _schema_meta SET value = ? WHERE key = 'schema_version'", [version])
+    con.close()
+
+
+def test_new_warehouse_records_the_schema_version(db):
+    open_warehouse(db).close()
+    con = duckdb.connect(str(db), read_only=True)
+    assert schema.stored_version(con) == schema.SCHEMA_VERSION
+    con.close()
+
+
+def test_a_newer_warehouse_is_refused(db):
+    """Rule: a warehouse written by a newer schema is refused with a clear message, untouched."""
+    open_warehouse(db).close()
+    _set_version(db, str(schema.SCHEMA_VERSION + 5))
+    with pytest.raises(GsdbError, match="newer than this gainsight-db"):
+        open_warehouse(db)
+
+
+def test_an_older_warehouse_without_a_migration_is_refused(db):
+    open_warehouse(db).close()
+    _set_version(db, "0")
+    with pytest.raises(GsdbError, match="cannot be upgraded"):
+        open_warehouse(db)
+
+
+def test_an_older_warehouse_is_upgraded_by_its_migration(db, monkeypatch):
+    """Rule: opening an older warehouse runs the migrations in order, re-creates views, records the version."""
+    open_warehouse(db).close()
+    _set_version(db, str(schema.SCHEMA_VERSION - 1))
+    con = duckdb.connect(str(db))
+    con.execute("DROP VIEW layers")
+    con.close()
+    step = schema.SCHEMA_VERSION - 1
+    monkeypatch.setitem(schema.MIGRATIONS, step, ["CREATE TABLE migrated_marker (x INTEGER)"])
+    open_warehouse(db).close()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert schema.stored_version(con) == schema.SCHEMA_VERSION
+        names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    finally:
+        con.close()
+    assert "migrated_marker" in names
+    assert "layers" in views
+
+
+def test_a_foreign_duckdb_file_is_refused(db):
+    db.parent.mkdir(parents=True)
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE something_else (x INTEGER)")
+    con.close()
+    with pytest.raises(GsdbError, match="not a gainsight-db warehouse"):
+        open_warehouse(db)
+
+
+def test_a_file_that_is_not_duckdb_is_refused(db):
+    db.parent.mkdir(parents=True)
+    db.write_text("this is not a database\n" * 100)
+    with pytest.raises(GsdbError, match="cannot open as a DuckDB warehouse"):
+        open_warehouse(db)
+
+
+def test_read_commands_do_not_create_a_warehouse(db, gsdb):
+    result = gsdb("runs", check=False)
+    assert result.returncode == 1
+    assert "no warehouse here" in result.stderr
+    assert not db.exists()
