@@ -73,8 +73,6 @@ SPARSE = ReportSpec(
 )
 REQUIRED_REPORTS = (COMPUTE, BANDWIDTH, DETAILED)
 
-_UNNAMED = re.compile(r"^column\d+$")
-
 
 def clean_column_name(header: str) -> str:
     """`Total Cycles (incl. prefetch)` -> `total_cycles_incl_prefetch`; `LayerID` -> `layer`."""
@@ -83,43 +81,70 @@ def clean_column_name(header: str) -> str:
     return "layer" if name == "layerid" else name
 
 
+def _read_header(path: Path) -> list[str]:
+    """The report's header fields; errors for empty, truncated or unreadable files."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            first = handle.readline()
+            if size:
+                handle.seek(size - 1)
+                last = handle.read(1)
+    except OSError as err:
+        raise GsdbError(f"{path}: cannot read report: {err.strerror}") from err
+    if size == 0 or not first.strip():
+        raise GsdbError(f"{path}: report is empty")
+    if last != b"\n":
+        raise GsdbError(f"{path}: report is truncated (the last line does not end with a newline)")
+    try:
+        return [field.strip() for field in first.decode("utf-8").rstrip("\r\n").split(",")]
+    except UnicodeDecodeError as err:
+        raise GsdbError(f"{path}: not a SCALE-Sim report (not text)") from err
+
+
 def load_report(
     con: duckdb.DuckDBPyConnection, spec: ReportSpec, path: Path, run_id: int, warn=None
 ) -> int:
     """Insert one report into its table; returns the number of rows (layers) loaded."""
-    source = f"read_csv({quote_literal(str(path))}, header = true, all_varchar = true, delim = ',', quote = '\"')"
-    try:
-        relation = con.sql(f"SELECT * FROM {source}")
-        headers = relation.columns
-    except duckdb.Error as err:
-        raise GsdbError(f"{path}: cannot read report: {one_line(err)}") from err
+    headers = _read_header(path)
+    fields = [f"f{i}" for i in range(len(headers))]
+    columns = ", ".join(f"'{f}': 'VARCHAR'" for f in fields)
+    source = (
+        f"read_csv({quote_literal(str(path))}, header = true, auto_detect = false, delim = ',', quote = '\"', "
+        f"columns = {{{columns}}})"
+    )
     known = set(spec.required) | set(spec.optional)
     chosen: dict[str, str] = {}
     ignored: list[str] = []
-    for header in headers:
+    unnamed: list[str] = []
+    for field, header in zip(fields, headers):
         clean = clean_column_name(header)
-        if _UNNAMED.match(header.strip()) or clean == "":
-            empty = con.execute(
-                f"SELECT count(*) FROM {source} WHERE trim(coalesce({quote_identifier(header)}, '')) <> ''"
-            ).fetchone()[0]
-            if empty == 0:
-                continue  # the empty field after each line's trailing comma
-            raise GsdbError(f"{path}: a column has no name but holds values")
-        if clean in known and clean not in chosen:
-            chosen[clean] = header
+        if clean == "":
+            unnamed.append(field)  # the empty field after each line's trailing comma
+        elif clean in known and clean not in chosen:
+            chosen[clean] = field
         else:
-            ignored.append(header.strip())
+            ignored.append(header)
     missing = [c for c in spec.required if c not in chosen]
     if missing:
         raise GsdbError(
             f"{path}: not a SCALE-Sim {spec.file_name}: missing column(s) {', '.join(missing)} "
-            f"(found: {', '.join(h.strip() for h in headers)})"
+            f"(found: {', '.join(h for h in headers if h)})"
         )
+    try:
+        for field in unnamed:
+            filled = con.execute(
+                f"SELECT count(*) FROM {source} WHERE trim(coalesce({field}, '')) <> ''"
+            ).fetchone()[0]
+            if filled:
+                raise GsdbError(f"{path}: a column has no name but holds values")
+    except duckdb.Error as err:
+        raise GsdbError(f"{path}: bad report: {one_line(err)}") from err
     if ignored and warn:
         warn(f"{path}: ignored unknown column(s) {', '.join(ignored)}")
     selects = [str(int(run_id)) + " AS run_id"]
-    for clean, header in chosen.items():
-        value = f"NULLIF(trim({quote_identifier(header)}), '')"
+    for clean, field in chosen.items():
+        value = f"NULLIF(trim({field}), '')"
         if clean in spec.text_columns:
             expr = value
         elif clean in spec.integer_columns:
@@ -132,7 +157,7 @@ def load_report(
         con.execute(f"INSERT INTO {spec.table} BY NAME SELECT {', '.join(selects)} FROM {source}")
         after = con.execute(f"SELECT count(*) FROM {spec.table} WHERE run_id = ?", [run_id]).fetchone()[0]
     except duckdb.Error as err:
-        raise GsdbError(f"{path}: bad value: {one_line(err)}") from err
+        raise GsdbError(f"{path}: bad report: {one_line(err)}") from err
     rows = after - before
     if rows == 0:
         raise GsdbError(f"{path}: the report has no rows")

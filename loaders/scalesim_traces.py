@@ -6,8 +6,10 @@ traces) marking an idle slot. DRAM traces print every number as a float and may 
 not accesses; a single trailing `1.0` is an access to address 1. Rows may be ragged (fewer cells
 than others) and cells may be empty: both are skipped.
 
-Each file is read once with a typed `read_csv` (its width taken from its first lines); a file with a
-row wider than that is read again line by line and split, which handles any width.
+Each file is read once with a typed `read_csv` (its width taken from its first lines) that sets
+rejected rows aside instead of failing: a file with a row wider than that is read again line by line
+and split, which handles any width; any other rejected row (a cell that is not a number) stops the
+ingest with the file, line and field named.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from gainsight_db.loaders.sql_text import one_line, quote_literal
 BUFFERS = ("ifmap", "filter", "ofmap")
 LEVELS = ("sram", "dram")
 _SNIFF_BYTES = 1 << 16
+_REJECTS = "_trace_rejects"
+_REJECT_SCANS = "_trace_reject_scans"
 
 
 def trace_file_name(buffer: str, level: str) -> str:
@@ -48,7 +52,8 @@ def _check_file(path: Path) -> int:
                 handle.seek(size - 1)
                 last = handle.read(1)
     except FileNotFoundError as err:
-        raise GsdbError(f"{path}: trace file is missing") from err
+        what = "broken symbolic link" if path.is_symlink() else "trace file is missing"
+        raise GsdbError(f"{path}: {what}") from err
     except OSError as err:
         raise GsdbError(f"{path}: cannot read trace: {err.strerror}") from err
     if size == 0 or not head.strip():
@@ -70,7 +75,8 @@ def _typed_rows_sql(path: Path, width: int) -> str:
     return (
         f"SELECT c0 AS cycle, [{cells}] AS cells FROM read_csv({quote_literal(str(path))}, header = false, "
         f"delim = ',', quote = '', escape = '', auto_detect = false, null_padding = true, "
-        f"columns = {{{columns}}})"
+        f"columns = {{{columns}}}, ignore_errors = true, store_rejects = true, "
+        f"rejects_table = '{_REJECTS}', rejects_scan = '{_REJECT_SCANS}')"
     )
 
 
@@ -118,6 +124,13 @@ def _stage_sql(rows_sql: str, level: str) -> str:
     """
 
 
+def _rejection_message(path: Path, line: int, field: int | None, kind: str, text: str, message: str) -> str:
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    if kind == "CAST":
+        return f"{path}: line {line}, field {field}: not a number in {shown!r}"
+    return f"{path}: line {line}: {' '.join(message.split())} in {shown!r}"
+
+
 def load_trace(
     con: duckdb.DuckDBPyConnection, path: Path, run_id: int, layer: int, buffer: str, level: str
 ) -> TraceStats:
@@ -125,11 +138,17 @@ def load_trace(
     width = _check_file(path)
     stage = "_trace_stage"
     try:
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_typed_rows_sql(path, width), level)}")
-        except duckdb.InvalidInputException as err:
-            if "Expected Number of Columns" not in str(err):
-                raise
+        for table in (_REJECTS, _REJECT_SCANS):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_typed_rows_sql(path, width), level)}")
+        rejected = con.execute(
+            f"SELECT line, column_idx, error_type, csv_line, error_message FROM {_REJECTS} ORDER BY line"
+        ).fetchall()
+        if rejected:
+            other = [r for r in rejected if r[2] != "TOO MANY COLUMNS"]
+            if other:
+                raise GsdbError(_rejection_message(path, *other[0]))
+            # Some row is wider than the first lines: read the file again, line by line.
             con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_line_rows_sql(path), level)}")
         missing_cycle = con.execute(f"SELECT count(*) FROM {stage} WHERE cycle IS NULL").fetchone()[0]
         if missing_cycle:
@@ -150,7 +169,8 @@ def load_trace(
         raise GsdbError(f"{path}: bad trace: {one_line(err)}") from err
     finally:
         try:
-            con.execute(f"DROP TABLE IF EXISTS {stage}")
+            for table in (stage, _REJECTS, _REJECT_SCANS):
+                con.execute(f"DROP TABLE IF EXISTS {table}")
         except duckdb.Error:
             pass  # the transaction already failed; rolling it back drops the table
     return TraceStats(int(rows), int(accesses), int(empty_slots), int(empty_cells), int(padding))
