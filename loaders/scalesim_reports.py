@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from gainsight_db.errors import GsdbError
+from gainsight_db.loaders.input_files import read_head
 from gainsight_db.loaders.sql_text import one_line, quote_identifier, quote_literal
 
 
@@ -83,19 +84,7 @@ def clean_column_name(header: str) -> str:
 
 def _read_header(path: Path) -> list[str]:
     """The report's header fields; errors for empty, truncated or unreadable files."""
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as handle:
-            first = handle.readline()
-            if size:
-                handle.seek(size - 1)
-                last = handle.read(1)
-    except OSError as err:
-        raise GsdbError(f"{path}: cannot read report: {err.strerror}") from err
-    if size == 0 or not first.strip():
-        raise GsdbError(f"{path}: report is empty")
-    if last != b"\n":
-        raise GsdbError(f"{path}: report is truncated (the last line does not end with a newline)")
+    first = read_head(path, "report", 1 << 16).split(b"\n")[0]
     try:
         return [field.strip() for field in first.decode("utf-8").rstrip("\r\n").split(",")]
     except UnicodeDecodeError as err:

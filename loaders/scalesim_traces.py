@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from gainsight_db.errors import GsdbError
+from gainsight_db.loaders.input_files import read_head
 from gainsight_db.loaders.sql_text import one_line, quote_literal
 
 BUFFERS = ("ifmap", "filter", "ofmap")
@@ -44,25 +45,10 @@ class TraceStats:
 
 def _check_file(path: Path) -> int:
     """The number of cells in the widest of the first lines; errors for unusable files."""
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
-            if size:
-                handle.seek(size - 1)
-                last = handle.read(1)
-    except FileNotFoundError as err:
-        what = "broken symbolic link" if path.is_symlink() else "trace file is missing"
-        raise GsdbError(f"{path}: {what}") from err
-    except OSError as err:
-        raise GsdbError(f"{path}: cannot read trace: {err.strerror}") from err
-    if size == 0 or not head.strip():
-        raise GsdbError(f"{path}: trace file is empty")
-    if last != b"\n":
-        raise GsdbError(f"{path}: trace is truncated (the last line does not end with a newline)")
+    head = read_head(path, "trace", _SNIFF_BYTES)
     lines = head.split(b"\n")
-    if len(head) == _SNIFF_BYTES:
-        lines = lines[:-1]  # the last one may be cut by the sniff window
+    if len(head) == _SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last one may be cut by the sniff window (wider rows fall back to line mode)
     width = max(line.count(b",") + 1 for line in lines if line.strip())
     if width < 2:
         raise GsdbError(f"{path}: not a SCALE-Sim trace (a row needs a cycle and at least one address)")

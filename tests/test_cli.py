@@ -9,39 +9,15 @@ import json
 import pytest
 
 from conftest import EXAMPLE_RUN, SCALESIM_SAMPLES
+from trace_reference import run_access_counts
 
 COUNT_SQL = "SELECT layer, buffer, level, count(*) AS n FROM accesses GROUP BY ALL ORDER BY ALL"
-
-
-def _trace_counts(run_dir):
-    """Accesses per (layer, buffer, level) counted straight from the example's SRAM and DRAM CSVs."""
-    counts = {}
-    for layer_dir in sorted(run_dir.glob("layer*")):
-        layer = int(layer_dir.name[len("layer"):])
-        for buffer in ("filter", "ifmap", "ofmap"):
-            for level in ("dram", "sram"):
-                path = layer_dir / f"{buffer.upper()}_{level.upper()}_TRACE.csv"
-                n = 0
-                with open(path) as handle:
-                    for row in csv.reader(handle):
-                        cells = [float(c) for c in row[1:] if c.strip()]
-                        if level == "dram":
-                            trailing = 0
-                            for c in reversed(cells):
-                                if c != 1.0:
-                                    break
-                                trailing += 1
-                            if trailing >= 2:
-                                cells = cells[: len(cells) - trailing]
-                        n += sum(1 for c in cells if c != -1)
-                counts[(layer, buffer, level)] = n
-    return counts
 
 
 @pytest.fixture
 def example(gsdb):
     gsdb("ingest", EXAMPLE_RUN, "--quiet")
-    return _trace_counts(EXAMPLE_RUN / "tiny_8x8_ws")
+    return dict(run_access_counts(EXAMPLE_RUN / "tiny_8x8_ws"))
 
 
 def test_json_ndjson_csv_markdown_and_table_carry_the_same_rows(gsdb, example):

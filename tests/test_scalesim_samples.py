@@ -28,9 +28,9 @@ except ImportError:  # pragma: no cover - depends on how pytest put conftest's f
     sys.path.insert(0, str(Path(__file__).parent))
     from conftest import SCALESIM_DATA, SCALESIM_SAMPLES, copy_run
 
+from trace_reference import BUFFERS, LEVELS, reference_accesses, trace_name
+
 SAMPLES = sorted(SCALESIM_SAMPLES)
-BUFFERS = ("ifmap", "filter", "ofmap")
-LEVELS = ("sram", "dram")
 # Samples whose DETAILED_ACCESS_REPORT agrees with their own traces (the brief; checked below from the CSVs).
 SELF_CONSISTENT = (
     "v2_api_tiny_8x8_ws",
@@ -52,36 +52,6 @@ REPORT_COLUMN = {
 
 
 # Reference readers (plain Python) -------------------------------------------------------------------
-def trace_name(buffer: str, level: str) -> str:
-    return f"{buffer.upper()}_{level.upper()}_TRACE.csv"
-
-
-def reference_accesses(path: Path, level: str) -> tuple[list[tuple[int, int]], int]:
-    """(sorted [(cycle, addr)], padding cells dropped) of one trace, read with the csv module."""
-    accesses: list[tuple[int, int]] = []
-    padding = 0
-    with open(path, newline="") as handle:
-        for row in csv.reader(handle):
-            cells = [c.strip() for c in row]
-            if not any(cells):
-                continue
-            cycle = int(float(cells[0]))
-            rest = [c for c in cells[1:] if c != ""]
-            if level == "dram":
-                ones = 0
-                while ones < len(rest) and float(rest[len(rest) - 1 - ones]) == 1.0:
-                    ones += 1
-                if ones >= 2:  # a trailing run of two or more 1.0 cells is CALC-mode padding
-                    rest = rest[: len(rest) - ones]
-                    padding += ones
-            for cell in rest:
-                if cell in ("-1", "-1.0"):
-                    continue
-                accesses.append((cycle, int(float(cell))))
-    accesses.sort()
-    return accesses, padding
-
-
 def read_report(path: Path) -> list[dict[str, str]]:
     """A SCALE-Sim report: fields separated by ', ', every line ending with a comma."""
     with open(path) as handle:

@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 from conftest import EXAMPLE_RUN
-
-
-def _count_trace_accesses(run_dir):
-    """Accesses in every trace under a run directory, counted with the csv module."""
-    total = 0
-    for path in run_dir.glob("layer*/*_TRACE.csv"):
-        dram = "_DRAM_" in path.name
-        with open(path) as handle:
-            for row in csv.reader(handle):
-                cells = [float(c) for c in row[1:] if c.strip()]
-                if dram:
-                    trailing = 0
-                    for c in reversed(cells):
-                        if c != 1.0:
-                            break
-                        trailing += 1
-                    if trailing >= 2:
-                        cells = cells[:-trailing]
-                total += sum(1 for c in cells if c != -1)
-    return total
+from trace_reference import run_access_counts
 
 
 def test_simulate_conv_topology_without_trailing_commas(gsdb, tmp_path):
@@ -44,7 +24,7 @@ def test_simulate_conv_topology_without_trailing_commas(gsdb, tmp_path):
     run_dir = out / "tiny_8x8_ws"
     assert (run_dir / "COMPUTE_REPORT.csv").is_file()
     accesses = json.loads(gsdb("query", "SELECT count(*) AS n FROM accesses", "-f", "json").stdout)[0]["n"]
-    assert accesses == _count_trace_accesses(run_dir) > 0
+    assert accesses == sum(run_access_counts(run_dir).values()) > 0
 
     layers = json.loads(gsdb("query", "SELECT layer, name, macs FROM layers ORDER BY layer", "-f", "json").stdout)
     # MACs by hand: ConvA ofmap 4x4, 3x3 filter, 2 channels, 4 filters; ConvB 4x4, 1x1, 4 ch, 8 filters.
