@@ -9,6 +9,7 @@ import decimal
 import enum
 import io
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -38,7 +39,8 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return repr(value) if value != int(value) or abs(value) >= 1e16 else f"{value:.1f}"
+        integral = math.isfinite(value) and value == int(value) and abs(value) < 1e16
+        return f"{value:.1f}" if integral else repr(value)
     if isinstance(value, (list, dict)):
         return json.dumps(value, default=_json_value)
     return str(value)

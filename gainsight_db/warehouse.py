@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from gainsight_db.errors import GsdbError
-from gainsight_db.schema import ensure_schema
+from gainsight_db.schema import SCHEMA_VERSION, ensure_schema, stored_version
 
 DEFAULT_DB = Path("warehouse") / "gainsight.duckdb"
 DB_ENV = "GSDB_DB"
@@ -60,13 +60,15 @@ def open_warehouse(
         config["memory_limit"] = settings.memory_limit
     # Spill next to the warehouse unless told otherwise.
     config["temp_directory"] = str(settings.temp_dir or path.parent / (path.name + ".tmp"))
+    if read_only:
+        _upgrade_if_older(path, config)
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.Error as err:
         raise GsdbError(f"{path}: cannot open as a DuckDB warehouse: {_one_line(err)}") from err
     try:
         if read_only:
-            _check_readable(con, path)
+            _check_current(con, path)
         else:
             ensure_schema(con, str(path))
     except Exception:
@@ -75,12 +77,24 @@ def open_warehouse(
     return con
 
 
-def _check_readable(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    from gainsight_db.schema import SCHEMA_VERSION, stored_version
+def _upgrade_if_older(path: Path, config: dict[str, str | int]) -> None:
+    """A read-only open of a warehouse with an older schema first upgrades it (briefly writable)."""
+    try:
+        with duckdb.connect(str(path), read_only=True, config=config) as con:
+            version = stored_version(con)
+    except duckdb.Error:
+        return  # reported by the real open
+    if version is not None and version < SCHEMA_VERSION:
+        with duckdb.connect(str(path), config=config) as con:
+            ensure_schema(con, str(path))
 
+
+def _check_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     version = stored_version(con)
-    if version != SCHEMA_VERSION:
+    if version is None:
+        raise GsdbError(f"{path}: not a gainsight-db warehouse (no schema version)")
+    if version > SCHEMA_VERSION:
         raise GsdbError(
-            f"{path}: warehouse schema version {version} does not match this gainsight-db "
-            f"({SCHEMA_VERSION}); open it once without read-only access to upgrade it"
+            f"{path}: warehouse schema version {version} is newer than this gainsight-db "
+            f"supports ({SCHEMA_VERSION}); upgrade gainsight-db"
         )

@@ -9,6 +9,8 @@ from gainsight_db import schema
 from gainsight_db.errors import GsdbError
 from gainsight_db.warehouse import open_warehouse
 
+from conftest import EXAMPLE_RUN
+
 
 def test_every_object_comes_after_what_it_reads():
     """Rule: a view is created only after every table or view its SQL reads."""
@@ -149,3 +151,31 @@ def test_read_commands_do_not_create_a_warehouse(db, gsdb):
     assert result.returncode == 1
     assert "no warehouse here" in result.stderr
     assert not db.exists()
+
+
+def test_a_read_command_upgrades_an_older_warehouse(db, gsdb, monkeypatch):
+    """Rule: read-only commands refuse newer warehouses but bring older ones up to date first."""
+    gsdb("ingest", EXAMPLE_RUN, "-q")
+    _set_version(db, str(schema.SCHEMA_VERSION + 1))
+    refused = gsdb("runs", check=False)
+    assert refused.returncode == 1 and "newer than this gainsight-db" in refused.stderr
+    _set_version(db, str(schema.SCHEMA_VERSION))
+    assert "tiny_8x8_ws" in gsdb("runs").stdout
+
+
+def test_floats_render_without_crashing_on_nan_and_infinity():
+    from gainsight_db.output import OutputFormat, render
+
+    text = render(["x"], [(1.0,), (2.5,), (float("nan"),), (float("inf"),), (None,)], OutputFormat.csv)
+    assert text.splitlines() == ["x", "1.0", "2.5", "nan", "inf", '""']  # csv quotes a lone empty field
+
+
+def test_a_read_only_open_upgrades_an_older_warehouse_first(db, monkeypatch):
+    open_warehouse(db).close()
+    _set_version(db, str(schema.SCHEMA_VERSION - 1))
+    monkeypatch.setitem(schema.MIGRATIONS, schema.SCHEMA_VERSION - 1, [])
+    con = open_warehouse(db, create=False, read_only=True)
+    try:
+        assert schema.stored_version(con) == schema.SCHEMA_VERSION
+    finally:
+        con.close()
