@@ -1,0 +1,139 @@
+"""Lifetime rules (docs/definitions.md, "Lifetimes"), each pinned by a tiny hand-made run.
+
+Every case writes a one- or two-layer SCALE-Sim run directory inline (traces given as CSV text),
+ingests it with the real loader, and compares a view with rows worked out by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gainsight_db.loaders.ingest import ingest
+from gainsight_db.warehouse import open_warehouse
+
+IDLE = "0,-1\n"  # a trace row with only an idle slot: no accesses
+
+
+def make_run(root: Path, layers: list[dict[str, str]], total_cycles: int = 100) -> Path:
+    """A run directory; each layer maps trace names like 'IFMAP_DRAM' to CSV text."""
+    run = root / "run"
+    run.mkdir(parents=True)
+    ids = range(len(layers))
+    (run / "COMPUTE_REPORT.csv").write_text(
+        "LayerID, Total Cycles, Stall Cycles,\n" + "".join(f"{i}, {total_cycles}, 0,\n" for i in ids)
+    )
+    (run / "BANDWIDTH_REPORT.csv").write_text(
+        "LayerID, Avg IFMAP SRAM BW,\n" + "".join(f"{i}, 1.0,\n" for i in ids)
+    )
+    (run / "DETAILED_ACCESS_REPORT.csv").write_text(
+        "LayerID, SRAM IFMAP Reads, SRAM Filter Reads, SRAM OFMAP Writes, DRAM IFMAP Reads, "
+        "DRAM Filter Reads, DRAM OFMAP Writes,\n" + "".join(f"{i}, 0, 0, 0, 0, 0, 0,\n" for i in ids)
+    )
+    for i, traces in enumerate(layers):
+        folder = run / f"layer{i}"
+        folder.mkdir()
+        for buffer in ("IFMAP", "FILTER", "OFMAP"):
+            for level in ("SRAM", "DRAM"):
+                text = traces.get(f"{buffer}_{level}", IDLE)
+                (folder / f"{buffer}_{level}_TRACE.csv").write_text(text)
+    return run
+
+
+@pytest.fixture
+def views(tmp_path):
+    """Ingest a hand-made run and return a function that queries the warehouse."""
+    con = open_warehouse(tmp_path / "w.duckdb")
+
+    def load(layers, **kwargs):
+        ingest(con, [make_run(tmp_path, layers, **kwargs)])
+
+        def rows(sql):
+            return con.execute(sql).fetchall()
+
+        return rows
+
+    yield load
+    con.close()
+
+
+LIFETIMES = "SELECT layer, buffer, addr, write_cycle, last_read_cycle, lifetime_cycles, reads FROM lifetimes ORDER BY ALL"
+DEAD = "SELECT layer, buffer, addr, write_cycle FROM dead_writes ORDER BY ALL"
+ORPHANS = "SELECT layer, buffer, addr, cycle FROM orphan_reads ORDER BY ALL"
+
+
+def test_write_without_read_is_a_dead_write(views):
+    """Rule: a write no read uses is a dead write, not a lifetime."""
+    rows = views([{"IFMAP_DRAM": "-4.0,7.0\n"}])
+    assert rows(LIFETIMES) == []
+    assert rows(DEAD) == [(0, "ifmap", 7, -4)]
+
+
+def test_read_before_any_write_is_an_orphan(views):
+    """Rule: a read before the address's first write (or of an unwritten address) is an orphan read."""
+    rows = views([{"IFMAP_DRAM": "5.0,7.0\n", "IFMAP_SRAM": "3,7,8\n9,7\n"}])
+    assert rows(ORPHANS) == [(0, "ifmap", 7, 3), (0, "ifmap", 8, 3)]
+    assert rows(LIFETIMES) == [(0, "ifmap", 7, 5, 9, 4, 1)]
+
+
+def test_read_in_the_write_cycle_has_lifetime_zero(views):
+    """Rule: a read in the write's own cycle belongs to that write: lifetime 0."""
+    rows = views([{"FILTER_DRAM": "6.0,3.0\n", "FILTER_SRAM": "6,3\n"}])
+    assert rows(LIFETIMES) == [(0, "filter", 3, 6, 6, 0, 1)]
+    assert rows(DEAD) == [] and rows(ORPHANS) == []
+
+
+def test_two_writes_before_a_read(views):
+    """Rule: of two writes before a read, the first is dead and the read belongs to the second."""
+    rows = views([{"IFMAP_DRAM": "1.0,4.0\n3.0,4.0\n", "IFMAP_SRAM": "10,4\n"}])
+    assert rows(LIFETIMES) == [(0, "ifmap", 4, 3, 10, 7, 1)]
+    assert rows(DEAD) == [(0, "ifmap", 4, 1)]
+
+
+def test_reads_spanning_a_rewrite_split_into_two_lifetimes(views):
+    """Rule: reads before a re-write end the first lifetime; later reads belong to the re-write."""
+    rows = views([{"IFMAP_DRAM": "0.0,9.0\n10.0,9.0\n", "IFMAP_SRAM": "5,9\n8,9\n10,9\n12,9\n"}])
+    assert rows(LIFETIMES) == [(0, "ifmap", 9, 0, 8, 8, 2), (0, "ifmap", 9, 10, 12, 2, 2)]
+
+
+def test_writes_in_the_same_cycle_count_once(views):
+    """Rule: write cycles are distinct; two writes of an address in one cycle are one write."""
+    rows = views([{"OFMAP_SRAM": "4,2,2\n", "OFMAP_DRAM": "9.0,2.0\n"}])
+    assert rows(LIFETIMES) == [(0, "ofmap", 2, 4, 9, 5, 1)]
+    assert rows(DEAD) == []
+
+
+def test_idle_lanes_are_not_accesses(views):
+    """Rule: -1 (and -1.0) cells are idle slots: they make no reads, writes or orphans."""
+    rows = views([{"IFMAP_DRAM": "-2.0,-1.0,5.0,-1.0\n", "IFMAP_SRAM": "1,-1,5,-1\n2,-1,-1,-1\n"}])
+    assert rows(LIFETIMES) == [(0, "ifmap", 5, -2, 1, 3, 1)]
+    assert rows(ORPHANS) == [] and rows(DEAD) == []
+
+
+def test_negative_dram_cycles_are_prefetch_writes(views):
+    """Rule: DRAM fills at negative cycles (prefetch) start lifetimes measured from that cycle."""
+    rows = views([{"FILTER_DRAM": "-30.0,100.0,101.0\n", "FILTER_SRAM": "1,100\n5,101\n"}])
+    assert rows(LIFETIMES) == [(0, "filter", 100, -30, 1, 31, 1), (0, "filter", 101, -30, 5, 35, 1)]
+
+
+def test_ofmap_is_written_in_sram_and_read_by_the_drain(views):
+    """Rule: for ofmap the SRAM trace writes and the DRAM trace reads (drains)."""
+    rows = views([{"OFMAP_SRAM": "10,20000000\n", "OFMAP_DRAM": "25.0,20000000.0\n30.0,20000000.0\n"}])
+    assert rows(LIFETIMES) == [(0, "ofmap", 20000000, 10, 30, 20, 2)]
+
+
+def test_a_lifetime_never_spans_layers(views):
+    """Rule: cycles restart at every layer; a write in one layer serves no read in the next."""
+    rows = views([{"IFMAP_DRAM": "0.0,6.0\n"}, {"IFMAP_SRAM": "50,6\n"}])
+    assert rows(LIFETIMES) == []
+    assert rows(DEAD) == [(0, "ifmap", 6, 0)]
+    assert rows(ORPHANS) == [(1, "ifmap", 6, 50)]
+
+
+def test_buffers_are_separate(views):
+    """Rule: the same address in two buffers is two addresses."""
+    rows = views([{"IFMAP_DRAM": "0.0,3.0\n", "FILTER_SRAM": "4,3\n"}])
+    assert rows(LIFETIMES) == []
+    assert rows(DEAD) == [(0, "ifmap", 3, 0)]
+    assert rows(ORPHANS) == [(0, "filter", 3, 4)]
