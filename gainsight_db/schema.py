@@ -23,7 +23,7 @@ from gainsight_db.errors import GsdbError
 SCHEMA_VERSION = 2
 MIGRATIONS: dict[int, list[str]] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
-    1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads)
+    1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
 }
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")

@@ -1,0 +1,94 @@
+"""A plain-Python implementation of the lifetime rules and per-layer statistics (docs/definitions.md),
+written independently of the SQL views, like GainSight's own dict-based scripts."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+
+# (buffer, level) -> is the access a write into the on-chip buffer?
+IS_WRITE = {
+    ("ifmap", "dram"): True, ("ifmap", "sram"): False,
+    ("filter", "dram"): True, ("filter", "sram"): False,
+    ("ofmap", "sram"): True, ("ofmap", "dram"): False,
+}
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (pandas' default)."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def analyse(accesses):
+    """accesses: iterable of (layer, buffer, level, cycle, addr).
+
+    Returns (lifetimes, dead_writes, orphan_reads) as sorted lists of tuples:
+    lifetimes (layer, buffer, addr, write_cycle, last_read, lifetime, reads),
+    dead (layer, buffer, addr, write_cycle), orphans (layer, buffer, addr, cycle).
+    """
+    writes = defaultdict(set)
+    reads = defaultdict(list)
+    for layer, buffer, level, cycle, addr in accesses:
+        key = (layer, buffer, addr)
+        if IS_WRITE[(buffer, level)]:
+            writes[key].add(cycle)
+        else:
+            reads[key].append(cycle)
+    lifetimes, dead, orphans = [], [], []
+    for key in set(writes) | set(reads):
+        starts = sorted(writes.get(key, ()))
+        served = defaultdict(list)
+        for r in reads.get(key, ()):
+            i = bisect.bisect_right(starts, r) - 1
+            if i < 0:
+                orphans.append((*key, r))
+            else:
+                served[starts[i]].append(r)
+        for w in starts:
+            if served[w]:
+                last = max(served[w])
+                lifetimes.append((*key, w, last, last - w, len(served[w])))
+            else:
+                dead.append((*key, w))
+    return sorted(lifetimes), sorted(dead), sorted(orphans)
+
+
+def layer_stats(accesses, total_cycles: dict[int, int]):
+    """Per (layer, buffer) for every layer in total_cycles: the statistics of layer_stats."""
+    accesses = list(accesses)
+    lifetimes, dead, orphans = analyse(accesses)
+    out = {}
+    for layer, cycles in total_cycles.items():
+        for buffer in ("ifmap", "filter", "ofmap"):
+            mine = [a for a in accesses if a[0] == layer and a[1] == buffer]
+            read_cycles = [a[3] for a in mine if not IS_WRITE[(buffer, a[2])]]
+            write_cycles = [a[3] for a in mine if IS_WRITE[(buffer, a[2])]]
+            spans = [l[5] for l in lifetimes if l[0] == layer and l[1] == buffer]
+            stats = {
+                "lifetimes": len(spans),
+                "reads": len(read_cycles),
+                "writes": len(write_cycles),
+                "read_active_cycles": len(set(read_cycles)),
+                "write_active_cycles": len(set(write_cycles)),
+                "read_freq_pct": 100.0 * len(set(read_cycles)) / cycles,
+                "write_freq_pct": 100.0 * len(set(write_cycles)) / cycles,
+                "footprint_words": len({a[4] for a in mine}),
+                "dead_writes": sum(1 for d in dead if d[0] == layer and d[1] == buffer),
+                "orphan_reads": sum(1 for o in orphans if o[0] == layer and o[1] == buffer),
+            }
+            if spans:
+                stats.update(
+                    lifetime_mean=sum(spans) / len(spans), lifetime_median=quantile(spans, 0.5),
+                    lifetime_p90=quantile(spans, 0.9), lifetime_p99=quantile(spans, 0.99),
+                    lifetime_min=min(spans), lifetime_max=max(spans),
+                )
+            else:
+                stats.update(lifetime_mean=None, lifetime_median=None, lifetime_p90=None, lifetime_p99=None,
+                             lifetime_min=None, lifetime_max=None)
+            out[(layer, buffer)] = stats
+    return out

@@ -1,0 +1,105 @@
+"""The lifetime views against the plain-Python reference: on random small traces (hypothesis) and
+on every shared SCALE-Sim sample."""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SCALESIM_SAMPLES
+from lifetime_reference import analyse, layer_stats
+from trace_reference import BUFFERS, LEVELS, reference_accesses, trace_name
+
+from gainsight_db.loaders.ingest import ingest
+from gainsight_db.warehouse import open_warehouse
+
+STAT_COLUMNS = (
+    "lifetimes", "lifetime_mean", "lifetime_median", "lifetime_p90", "lifetime_p99", "lifetime_min",
+    "lifetime_max", "reads", "writes", "read_active_cycles", "write_active_cycles", "read_freq_pct",
+    "write_freq_pct", "footprint_words", "dead_writes", "orphan_reads",
+)
+
+
+def _close(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _view_stats(con, run_id=None):
+    where = f"WHERE run_id = {run_id}" if run_id is not None else ""
+    cursor = con.execute(f"SELECT layer, buffer, {', '.join(STAT_COLUMNS)} FROM layer_stats {where}")
+    return {(r[0], r[1]): dict(zip(STAT_COLUMNS, r[2:])) for r in cursor.fetchall()}
+
+
+def _assert_same_stats(view, reference):
+    assert set(view) == set(reference)
+    for key, expected in reference.items():
+        for column in STAT_COLUMNS:
+            assert _close(view[key][column], expected[column]), (key, column, view[key][column], expected[column])
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    con = open_warehouse(tmp_path_factory.mktemp("prop") / "w.duckdb")
+    yield con
+    con.close()
+
+
+access = st.tuples(
+    st.integers(0, 1),  # layer
+    st.sampled_from(BUFFERS),
+    st.sampled_from(LEVELS),
+    st.integers(-6, 12),  # cycle (negative: prefetch)
+    st.integers(0, 3),  # addr: few addresses, so writes, re-writes and reads collide
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(access, max_size=40))
+def test_views_equal_the_reference_on_random_traces(scratch, accesses):
+    """Property: lifetimes, dead_writes, orphan_reads and layer_stats equal the Python reference."""
+    con = scratch
+    con.execute("DELETE FROM accesses")
+    con.execute("DELETE FROM compute_report")
+    total_cycles = {0: 13, 1: 7}
+    con.executemany("INSERT INTO compute_report (run_id, layer, total_cycles) VALUES (1, ?, ?)",
+                    list(total_cycles.items()))
+    if accesses:
+        con.executemany("INSERT INTO accesses VALUES (1, ?, ?, ?, ?, ?)", accesses)
+    lifetimes, dead, orphans = analyse(accesses)
+    assert con.execute(
+        "SELECT layer, buffer::VARCHAR, addr, write_cycle, last_read_cycle, lifetime_cycles, reads FROM lifetimes ORDER BY ALL"
+    ).fetchall() == lifetimes
+    assert con.execute("SELECT layer, buffer::VARCHAR, addr, write_cycle FROM dead_writes ORDER BY ALL").fetchall() == dead
+    assert con.execute("SELECT layer, buffer::VARCHAR, addr, cycle FROM orphan_reads ORDER BY ALL").fetchall() == orphans
+    _assert_same_stats(_view_stats(con), layer_stats(accesses, total_cycles))
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    con = open_warehouse(tmp_path_factory.mktemp("samples") / "w.duckdb")
+    ingest(con, list(SCALESIM_SAMPLES.values()))
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("sample", sorted(SCALESIM_SAMPLES))
+def test_layer_stats_equal_the_reference_on_shared_samples(samples, sample):
+    """End to end: per-layer statistics of each shared run equal the reference computed from its CSVs."""
+    run_dir = SCALESIM_SAMPLES[sample]
+    run_id = samples.execute("SELECT run_id FROM runs WHERE source_path = ?", [str(run_dir.resolve())]).fetchone()[0]
+    total_cycles = dict(samples.execute(
+        "SELECT layer, total_cycles FROM compute_report WHERE run_id = ?", [run_id]).fetchall())
+    accesses = [
+        (layer, buffer, level, cycle, addr)
+        for layer in total_cycles
+        for buffer in BUFFERS
+        for level in LEVELS
+        for cycle, addr in reference_accesses(run_dir / f"layer{layer}" / trace_name(buffer, level), level)[0]
+    ]
+    _assert_same_stats(_view_stats(samples, run_id), layer_stats(accesses, total_cycles))
