@@ -145,6 +145,15 @@ def _user_tables(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchone()[0]
 
 
+def refuse_newer(version: int, where: str) -> None:
+    """A warehouse written by a newer gainsight-db is refused, untouched."""
+    if version > SCHEMA_VERSION:
+        raise GsdbError(
+            f"{where}: warehouse schema version {version} is newer than this gainsight-db "
+            f"supports ({SCHEMA_VERSION}); upgrade gainsight-db"
+        )
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection, where: str) -> None:
     """Create the schema in a new warehouse, upgrade an older one, or refuse one it cannot use."""
     version = stored_version(con)
@@ -152,12 +161,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, where: str) -> None:
         return
     if version is None and _user_tables(con):
         raise GsdbError(f"{where}: not a gainsight-db warehouse (it has tables but no schema version)")
-    if version is not None and version > SCHEMA_VERSION:
-        raise GsdbError(
-            f"{where}: warehouse schema version {version} is newer than this gainsight-db "
-            f"supports ({SCHEMA_VERSION}); upgrade gainsight-db"
-        )
     if version is not None:
+        refuse_newer(version, where)
         missing = [v for v in range(version, SCHEMA_VERSION) if v not in MIGRATIONS]
         if missing:
             raise GsdbError(

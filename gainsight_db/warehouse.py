@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 
 from gainsight_db.errors import GsdbError
-from gainsight_db.schema import SCHEMA_VERSION, ensure_schema, stored_version
+from gainsight_db.loaders.sql_text import one_line
+from gainsight_db.schema import SCHEMA_VERSION, ensure_schema, refuse_newer, stored_version
 
 DEFAULT_DB = Path("warehouse") / "gainsight.duckdb"
 DB_ENV = "GSDB_DB"
@@ -26,10 +27,6 @@ class EngineSettings:
     threads: int | None = None
     memory_limit: str | None = None
     temp_dir: Path | None = None
-
-
-def _one_line(err: Exception) -> str:
-    return " ".join(str(err).split())
 
 
 def open_warehouse(
@@ -60,41 +57,29 @@ def open_warehouse(
         config["memory_limit"] = settings.memory_limit
     # Spill next to the warehouse unless told otherwise.
     config["temp_directory"] = str(settings.temp_dir or path.parent / (path.name + ".tmp"))
-    if read_only:
-        _upgrade_if_older(path, config)
+    con = _connect(path, read_only, config)
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=config)
-    except duckdb.Error as err:
-        raise GsdbError(f"{path}: cannot open as a DuckDB warehouse: {_one_line(err)}") from err
-    try:
-        if read_only:
-            _check_current(con, path)
-        else:
+        if not read_only:
             ensure_schema(con, str(path))
+            return con
+        version = stored_version(con)
+        if version is None:
+            raise GsdbError(f"{path}: not a gainsight-db warehouse (no schema version)")
+        refuse_newer(version, str(path))
+        if version < SCHEMA_VERSION:
+            # An older warehouse is brought up to date (briefly writable), then opened read-only.
+            con.close()
+            with _connect(path, False, config) as writable:
+                ensure_schema(writable, str(path))
+            con = _connect(path, True, config)
     except Exception:
         con.close()
         raise
     return con
 
 
-def _upgrade_if_older(path: Path, config: dict[str, str | int]) -> None:
-    """A read-only open of a warehouse with an older schema first upgrades it (briefly writable)."""
+def _connect(path: Path, read_only: bool, config: dict[str, str | int]) -> duckdb.DuckDBPyConnection:
     try:
-        with duckdb.connect(str(path), read_only=True, config=config) as con:
-            version = stored_version(con)
-    except duckdb.Error:
-        return  # reported by the real open
-    if version is not None and version < SCHEMA_VERSION:
-        with duckdb.connect(str(path), config=config) as con:
-            ensure_schema(con, str(path))
-
-
-def _check_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    version = stored_version(con)
-    if version is None:
-        raise GsdbError(f"{path}: not a gainsight-db warehouse (no schema version)")
-    if version > SCHEMA_VERSION:
-        raise GsdbError(
-            f"{path}: warehouse schema version {version} is newer than this gainsight-db "
-            f"supports ({SCHEMA_VERSION}); upgrade gainsight-db"
-        )
+        return duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.Error as err:
+        raise GsdbError(f"{path}: cannot open as a DuckDB warehouse: {one_line(err)}") from err

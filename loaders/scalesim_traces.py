@@ -124,8 +124,7 @@ def load_trace(
     width = _check_file(path)
     stage = "_trace_stage"
     try:
-        for table in (_REJECTS, _REJECT_SCANS):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        # The rejects tables are dropped after every file (below), so each read starts without them.
         con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_typed_rows_sql(path, width), level)}")
         rejected = con.execute(
             f"SELECT line, column_idx, error_type, csv_line, error_message FROM {_REJECTS} ORDER BY line"
