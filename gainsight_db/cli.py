@@ -38,6 +38,16 @@ TempOption = Annotated[
 ]
 
 
+def AieInt(flag: str, text: str, minimum: int | None = 0):  # noqa: N802 (an annotation factory)
+    """An optional integer run parameter of AI Engine traces, under its postprocess_aie_trace.py name."""
+    return Annotated[Optional[int], typer.Option(flag, help=f"AIE: {text}", min=minimum, rich_help_panel="AI Engine traces")]
+
+
+def AieFloat(flag: str, text: str, default: float):  # noqa: N802
+    """An AI Engine analysis tunable (default: postprocess_aie_trace.py's)."""
+    return Annotated[float, typer.Option(flag, help=f"AIE: {text}", min=0.0, rich_help_panel="AI Engine traces")]
+
+
 def _warn(message: str) -> None:
     typer.echo(f"gsdb: warning: {message}", err=True)
 
@@ -49,7 +59,7 @@ def _open(db: Path, settings: EngineSettings | None = None, *, write: bool = Tru
 # Commands ---------------------------------------------------------------------------------------
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="SCALE-Sim run directories, or folders above runs (a sweep).")],
+    paths: Annotated[list[Path], typer.Argument(help="SCALE-Sim run directories, AI Engine traces (.json), or folders above them.")],
     db: DbOption = DEFAULT_DB,
     config: Annotated[Optional[Path], typer.Option("--config", help="SCALE-Sim config (.cfg) of the run(s).")] = None,
     topology: Annotated[Optional[Path], typer.Option("--topology", help="SCALE-Sim topology (.csv) of the run(s).")] = None,
@@ -57,11 +67,34 @@ def ingest(
     threads: ThreadsOption = None,
     memory_limit: MemoryOption = None,
     temp_dir: TempOption = None,
+    gemm_m: AieInt("--M", "GEMM M (rows of the output).") = None,
+    gemm_k: AieInt("--K", "GEMM K (reduction dimension).") = None,
+    gemm_n: AieInt("--N", "GEMM N (columns of the output).") = None,
+    tile_m: AieInt("--m", "Kernel tile m.") = None,
+    tile_k: AieInt("--k", "Kernel tile k.") = None,
+    tile_n: AieInt("--n", "Kernel tile n.") = None,
+    rows: AieInt("--row", "AI Engine rows used.") = None,
+    cols: AieInt("--col", "AI Engine columns used.") = None,
+    hwid: Annotated[Optional[str], typer.Option("--hwid", help="AIE: hardware id of the run.", rich_help_panel="AI Engine traces")] = None,
+    warmup: AieInt("--warmup", "Warm-up iterations (negative counts as 0).", None) = None,
+    iterations: AieInt("--iterations", "Measured iterations after the warm-up (negative counts as 0).", None) = None,
+    clock_ghz: AieFloat("--clock-ghz", "AI Engine clock (GHz).", 1.25) = 1.25,
+    lock_stall_factor: AieFloat("--lock-stall-factor", "A LOCK_STALL this many times the median kernel ends an iteration.", 20.0) = 20.0,
+    dup_gap_fraction: AieFloat("--dup-gap-fraction", "Markers closer than this fraction of the median kernel are duplicates.", 0.25) = 0.25,
+    outlier_lo: AieFloat("--outlier-lo", "Kernels shorter than this fraction of the median are outliers.", 1.0 / 3.0) = 1.0 / 3.0,
+    outlier_hi: AieFloat("--outlier-hi", "Kernels longer than this multiple of the median are outliers.", 3.0) = 3.0,
 ) -> None:
-    """Load runs into the warehouse (one transaction; a run ingested again is replaced)."""
+    """Load SCALE-Sim runs and AI Engine traces into the warehouse (one transaction; a run ingested
+    again is replaced)."""
+    from gainsight_db.loaders.aie_ingest import AieOptions, AieParameters, AieSettings
     from gainsight_db.loaders.ingest import ingest as run_ingest
     from gainsight_db.loaders.scalesim_ingest import ScalesimOptions
     from gainsight_db.progress import progress_bar
+
+    aie = AieOptions(
+        AieParameters(gemm_m, gemm_k, gemm_n, tile_m, tile_k, tile_n, rows, cols, hwid, warmup, iterations),
+        AieSettings(clock_ghz, lock_stall_factor, dup_gap_fraction, outlier_lo, outlier_hi),
+    )
 
     for given, what in ((config, "config"), (topology, "topology")):
         if given is not None and not given.is_file():
@@ -69,12 +102,15 @@ def ingest(
     con = _open(db, EngineSettings(threads, memory_limit, temp_dir))
     try:
         with progress_bar(enabled=not quiet) as progress:
-            results = run_ingest(con, paths, ScalesimOptions(config, topology), progress, _warn)
+            results = run_ingest(con, paths, ScalesimOptions(config, topology), progress, _warn, aie)
     finally:
         con.close()
     if not quiet:
         for r in results:
             verb = "replaced" if r.replaced else "ingested"
+            if r.kind == "aie":
+                typer.echo(f"{verb} run {r.run_id} {r.name}: {r.detail}")
+                continue
             audit = f", {r.audit_differences} audit difference(s) (gsdb audit --run {r.run_id})" if r.audit_differences else ""
             typer.echo(f"{verb} run {r.run_id} {r.name}: {r.layers} layers, {r.accesses:,} accesses{audit}")
 

@@ -7,19 +7,20 @@ from pathlib import Path
 import duckdb
 
 from gainsight_db.errors import GsdbError
-from gainsight_db.loaders.discover import find_scalesim_runs
+from gainsight_db.loaders.aie_ingest import AieOptions, ingest_aie_trace
+from gainsight_db.loaders.discover import Input, find_inputs
 from gainsight_db.loaders.scalesim_ingest import IngestResult, ScalesimOptions, ingest_scalesim_run
 from gainsight_db.loaders.sql_text import one_line
 from gainsight_db.progress import Progress
 
 
-def plan(paths: list[Path]) -> list[Path]:
-    """The run directories to ingest, each once, in a stable order."""
-    runs: dict[Path, None] = {}
+def plan(paths: list[Path]) -> list[Input]:
+    """The run directories and traces to ingest, each once, in a stable order."""
+    inputs: dict[tuple[str, Path], None] = {}
     for path in paths:
-        for run_dir in find_scalesim_runs(Path(path)):
-            runs.setdefault(run_dir.resolve(), None)
-    return list(runs)
+        for found in find_inputs(Path(path)):
+            inputs.setdefault((found.kind, found.path.resolve()), None)
+    return [Input(kind, path) for kind, path in inputs]
 
 
 def ingest(
@@ -28,15 +29,21 @@ def ingest(
     scalesim: ScalesimOptions | None = None,
     progress: Progress | None = None,
     warn=None,
+    aie: AieOptions | None = None,
 ) -> list[IngestResult]:
-    """Ingest every run found under `paths`. All or nothing: on any error the warehouse is unchanged."""
-    run_dirs = plan(paths)
+    """Ingest every run and trace found under `paths`. All or nothing: on any error the warehouse is
+    unchanged."""
+    inputs = plan(paths)
     scalesim = scalesim or ScalesimOptions()
+    aie = aie or AieOptions()
     results: list[IngestResult] = []
     con.execute("BEGIN TRANSACTION")
     try:
-        for run_dir in run_dirs:
-            results.append(ingest_scalesim_run(con, run_dir, scalesim, progress, warn))
+        for found in inputs:
+            if found.kind == "aie":
+                results.append(ingest_aie_trace(con, found.path, aie, progress, warn))
+            else:
+                results.append(ingest_scalesim_run(con, found.path, scalesim, progress, warn))
         con.execute("COMMIT")
     except BaseException as err:
         try:

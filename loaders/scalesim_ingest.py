@@ -35,6 +35,7 @@ class IngestResult:
     rows_loaded: int
     replaced: bool
     audit_differences: int
+    detail: str = ""  # a one-line summary for kinds other than SCALE-Sim
 
 
 def _layer_ids(con: duckdb.DuckDBPyConnection, run_id: int, path: Path) -> list[int]:
