@@ -99,7 +99,9 @@ def thin(values: list[int], gap: int) -> list[int]:
     return kept
 
 
-def kernel_pairs(starts: list[int], ends: list[int], tun: Tunables) -> list[tuple[int, int]]:
+def kernel_steps(starts: list[int], ends: list[int], tun: Tunables) -> dict[str, Any]:
+    """Every step of the robust pairing: the greedy pairs, the gap, the thinned markers, the
+    non-overlapping pairs, the outlier window and the pairs kept."""
     rough = in_order_pairs(starts, ends)
     rough_median = max(1, int(median([e - s for s, e in rough]))) if rough else 1
     gap = max(1, int(tun.dup_gap_fraction * rough_median))
@@ -115,13 +117,19 @@ def kernel_pairs(starts: list[int], ends: list[int], tun: Tunables) -> list[tupl
             break
         pairs.append((s_kept[i], e_kept[j]))
         previous_end = e_kept[j]
-    if not pairs:
-        return []
-    mid = median([e - s for s, e in pairs])
-    lo = max(1, int(tun.outlier_lo * mid))
-    hi = max(lo + 1, int(tun.outlier_hi * mid))
-    inside = [(s, e) for s, e in pairs if lo <= e - s <= hi]
-    return inside or pairs
+    steps: dict[str, Any] = {"rough": rough, "gap": gap, "starts": s_kept, "ends": e_kept, "pairs": pairs,
+                             "lo": None, "hi": None, "kept": []}
+    if pairs:
+        mid = median([e - s for s, e in pairs])
+        lo = max(1, int(tun.outlier_lo * mid))
+        hi = max(lo + 1, int(tun.outlier_hi * mid))
+        inside = [(s, e) for s, e in pairs if lo <= e - s <= hi]
+        steps.update(lo=lo, hi=hi, kept=inside or pairs)
+    return steps
+
+
+def kernel_pairs(starts: list[int], ends: list[int], tun: Tunables) -> list[tuple[int, int]]:
+    return kernel_steps(starts, ends, tun)["kept"]
 
 
 def tile_of(name: str) -> str:
