@@ -1,7 +1,7 @@
 -- One row per (run, pid) of an AI Engine trace: the process's name from its last process_name
 -- metadata event (ph 'M', args.name), whether it is a core, and its tile. Only processes whose name
 -- contains 'core_trace' are cores; the tile is the text after the last ' for ' of the name (the
--- whole name when it has none), e.g. 'core_trace for tile2,0' -> 'tile2,0' (column first, then row).
+-- whole name when it has none), e.g. 'core_trace for tile2,0' -> 'tile2,0'.
 -- @column run_id Run (see runs).
 -- @column pid Process id in the trace (one per traced tile and trace kind).
 -- @column process_name Name from the process_name metadata event (NULL when the pid has none).
