@@ -301,9 +301,12 @@ def main() -> None:
         typer.echo("gsdb: aborted", err=True)
         sys.exit(1)
     except Exception as err:  # click usage errors and the like
-        import click
+        try:
+            from click import ClickException
+        except ImportError:  # recent typer releases vendor click instead of depending on it
+            from typer._click import ClickException
 
-        if isinstance(err, click.ClickException):
+        if isinstance(err, ClickException):
             err.show()
             sys.exit(err.exit_code)
         raise

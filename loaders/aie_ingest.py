@@ -266,9 +266,7 @@ def ingest_aie_trace(
         try:
             layout = _stage_events(con, path, layout)
         except duckdb.Error as err:
-            message = one_line(err)
-            kind = "malformed or truncated JSON" if "JSON" in message else "cannot read as trace-event JSON"
-            raise GsdbError(f"{path}: {kind}: {message}") from err
+            raise GsdbError(f"{path}: {_read_problem(one_line(err))}") from err
         events, converted = _check_events(con, path)
         old_names = con.execute(
             f"SELECT count(*) FROM _aie_load WHERE name IN ({', '.join(quote_literal(n) for n in OLD_EVENT_NAMES)})"
@@ -314,6 +312,16 @@ def ingest_aie_trace(
     ).fetchone()
     detail = f"{events:,} events, {cores} core{'s' if cores != 1 else ''}, {kernels} kernel calls"
     return IngestResult(run_id, path.stem, "aie", source_path, 0, 0, events, replaced, 0, detail)
+
+
+def _read_problem(message: str) -> str:
+    """DuckDB's reading error, said in terms of the trace."""
+    detail = message.split("Error: ", 1)[-1]
+    if "Malformed JSON" in message:
+        return f"malformed or truncated JSON: {detail}"
+    if "Expected OBJECT" in message:
+        return f"not trace-event JSON: an element of the array is not an event object: {detail}"
+    return f"not trace-event JSON: {detail}"
 
 
 def _parameters_json(parameters: AieParameters) -> str:

@@ -324,6 +324,11 @@ def _inputs_folder(tmp_path: Path) -> Path:
     return tmp_path / GOOD / "inputs"
 
 
+def _text_file(tmp_path: Path) -> Path:
+    (tmp_path / "notes.txt").write_text("not a run\n")
+    return tmp_path / "notes.txt"
+
+
 def _symlink_loop(tmp_path: Path) -> Path:
     os.symlink("loop", tmp_path / "loop")
     return tmp_path / "loop"
@@ -334,9 +339,8 @@ NOT_FOUND = ("no such file", "not found", "does not exist")
 
 WRONG_PATHS = [
     pytest.param(_empty_folder, (NO_RUN,), id="empty-folder"),
-    pytest.param(lambda tmp: AIE_FOLDER, (NO_RUN,), id="aie-json-folder"),
     pytest.param(lambda tmp: ALEXNET, (NO_RUN,), id="topology-file"),
-    pytest.param(lambda tmp: AIE_JSON, (NO_RUN,), id="json-file"),
+    pytest.param(_text_file, (NO_RUN,), id="text-file"),
     pytest.param(_inputs_folder, (NO_RUN,), id="inputs-folder"),
     pytest.param(_layer_folder, (NO_RUN,), id="layer-folder-only"),
     pytest.param(lambda tmp: tmp / "does" / "not" / "exist", (NOT_FOUND,), id="nonexistent-path"),
