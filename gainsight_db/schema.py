@@ -20,10 +20,11 @@ from gainsight_db.errors import GsdbError
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATIONS: dict[int, list[str]] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
+    2: [],  # 3 adds the lifetime_histogram view
 }
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")
