@@ -15,6 +15,7 @@ from gainsight_db.cli_export import export_app
 from gainsight_db.cli_options import (
     DbOption, FormatOption, MemoryOption, OutputOption, RunOption, TempOption, ThreadsOption, open_db, warn,
 )
+from gainsight_db.cli_plot import plot_app
 from gainsight_db.cli_report import report_app
 from gainsight_db.output import OutputFormat, emit, emit_query
 from gainsight_db.warehouse import DEFAULT_DB, EngineSettings
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(report_app, name="report")
 app.add_typer(export_app, name="export")
+app.add_typer(plot_app, name="plot")
 
 # Commands ---------------------------------------------------------------------------------------
 @app.command()
@@ -279,10 +281,11 @@ def main() -> None:
     except typer.Abort:
         typer.echo("gsdb: aborted", err=True)
         sys.exit(1)
-    except Exception as err:  # click usage errors and the like
-        import click
-
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(err.exit_code)
+    except Exception as err:
+        # Usage errors (unknown option, bad value) know how to show themselves; they come from the
+        # click that typer bundles, so they are recognised by what they can do rather than by class.
+        show, code = getattr(err, "show", None), getattr(err, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise
