@@ -72,3 +72,29 @@ def csv(
 ) -> None:
     """Every report table as CSV with a header, partitioned by run like the Parquet export."""
     _dataset("csv", out, run, accesses, replace, quiet, db)
+
+
+@export_app.command()
+def frontend(
+    run: RequiredRunOption,
+    out: Annotated[Path, typer.Option("--out", help="JSON file to write.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite the file if it exists.")] = False,
+    quiet: QuietOption = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """GainSight's frontend report as JSON: workload, lifetime statistics, technologies, compositions.
+    Parameters and technologies are those last set with `gsdb report memtech` (or the defaults)."""
+    import json
+
+    from gainsight_db.export_frontend import frontend_report
+    from gainsight_db.run_lookup import resolve_run
+    from gainsight_db.staging import write_atomically
+
+    con = open_db(db, write=False)
+    try:
+        report = frontend_report(con, resolve_run(con, run, kind="scalesim"))
+    finally:
+        con.close()
+    write_atomically(json.dumps(report, indent=2, allow_nan=False) + "\n", out, replace)
+    if not quiet:
+        typer.echo(f"wrote {out}")

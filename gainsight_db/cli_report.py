@@ -9,7 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from gainsight_db.cli_options import DbOption, FormatOption, LayerOption, OutputOption, RunOption, open_db
+from gainsight_db.cli_options import (
+    DbOption, FormatOption, LayerOption, OutputOption, RequiredRunOption, RunOption, open_db,
+)
 from gainsight_db.output import OutputFormat, emit_query
 from gainsight_db.warehouse import DEFAULT_DB
 
@@ -97,3 +99,59 @@ def histogram(
     """Lifetimes per log2-spaced bin (bin k holds [2^(k-1), 2^k) cycles; bin 0 holds 0)."""
     _report(db, "lifetime_histogram", "v.*", f"v.run_id, v.layer, {_BUFFER_ORDER}, v.bin",
             format, output, run, layer, buffer)
+
+
+ClockOption = Annotated[Optional[float], typer.Option("--clock-hz", min=1e-9, help="Clock frequency (Hz); stored for the run.")]
+WordOption = Annotated[Optional[int], typer.Option("--word-bits", min=1, help="Word width (bits); stored for the run.")]
+ThresholdOption = Annotated[
+    Optional[float], typer.Option("--threshold-s", min=1e-18, help="Short-lifetime threshold (s); stored for the run.")
+]
+TechOption = Annotated[
+    Optional[Path], typer.Option("--tech", help="Technology table (CSV or JSON) replacing the warehouse's.")
+]
+DefaultTechOption = Annotated[bool, typer.Option("--default-tech", help="Go back to the shipped technology table.")]
+
+
+def _memtech_report(
+    db: Path, view: str, columns: str, order: str, run: str, fmt: OutputFormat, output: Path | None,
+    options,
+) -> None:
+    from gainsight_db.memtech_setup import apply_memtech_options
+    from gainsight_db.run_lookup import resolve_run
+
+    if options.changes_anything:
+        con = open_db(db)
+        try:
+            apply_memtech_options(con, resolve_run(con, run, kind="scalesim"), options)
+        finally:
+            con.close()
+    _report(db, view, columns, order, fmt, output, run)
+
+
+@report_app.command()
+def memtech(
+    run: RequiredRunOption, clock_hz: ClockOption = None, word_bits: WordOption = None,
+    threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
+    db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+) -> None:
+    """Memory technologies per buffer: lifetimes that fit the retention, refreshes, area, energy, ratios to SRAM."""
+    from gainsight_db.memtech_setup import MemtechOptions
+
+    options = MemtechOptions(clock_hz, word_bits, threshold_s, tech, default_tech)
+    _memtech_report(db, "memtech", "v.* EXCLUDE (run_id)",
+                    f"{_BUFFER_ORDER}, v.technology <> 'sram', v.technology", run, format, output, options)
+
+
+@report_app.command()
+def composition(
+    run: RequiredRunOption, clock_hz: ClockOption = None, word_bits: WordOption = None,
+    threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
+    db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+) -> None:
+    """The per-buffer technology choice that minimises area or energy, against all-SRAM."""
+    from gainsight_db.memtech_setup import MemtechOptions
+
+    options = MemtechOptions(clock_hz, word_bits, threshold_s, tech, default_tech)
+    _memtech_report(db, "memtech_composition", "v.* EXCLUDE (run_id)",
+                    f"v.objective, CASE v.buffer WHEN 'total' THEN 3 ELSE {_BUFFER_ORDER} END",
+                    run, format, output, options)

@@ -1,4 +1,4 @@
-"""Writing an output folder all at once: files go to a hidden temporary folder beside the target,
+"""Writing an output folder (or file) all at once: files go to a hidden temporary folder beside the target,
 which is moved into place only when everything is written, so a failed export leaves nothing
 half-written behind."""
 
@@ -58,3 +58,26 @@ def _move_into_place(staging: Path, target: Path) -> None:
         retired.rename(target)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def write_atomically(content: str | bytes, out: Path, replace: bool = False) -> None:
+    """Write `content` to the file `out` through a temporary file beside it: `out` is never
+    half-written, and an existing file is overwritten only if `replace`."""
+    if out.is_dir():
+        raise GsdbError(f"{out}: is a folder, expected a file path")
+    if out.exists() and not replace:
+        raise GsdbError(f"{out}: file exists (use --replace to overwrite it)")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    except OSError as err:
+        raise GsdbError(f"{out.parent}: cannot write: {err.strerror}") from err
+    try:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
