@@ -4,6 +4,7 @@ Layout (Hive-style, partitioned by run; readers such as DuckDB, pyarrow, Spark a
 recover `run_id` from the folder name, and each file also holds it as a column):
 
     OUT/<table>/run_id=<id>/data.parquet   (or data.csv)
+    OUT/technologies/data.parquet          reference tables, which are not per run
     OUT/_manifest.json                     every file with its table, run, row count and provenance
 
 Parquet files are zstd-compressed, in row groups of up to 1,048,576 rows, and carry the
@@ -28,12 +29,13 @@ from gainsight_db.staging import staged_folder
 
 ROW_GROUP_ROWS = 1_048_576
 RAW_TABLES = ("accesses",)  # exported only on request: one row per trace cell
+REFERENCE_TABLES = ("technologies",)  # not per run: written once, as OUT/<table>/data.<format>
 
 
 @dataclass(frozen=True)
 class ExportedFile:
     table: str
-    run_id: int
+    run_id: int | None  # None for a reference table, which is not per run
     path: str  # relative to the export folder
     rows: int
 
@@ -123,6 +125,15 @@ def export_tables(
                 progress.advance(1, f"{table} ({run['name']})")
             if (stage / table).is_dir() and not any((stage / table).iterdir()):
                 (stage / table).rmdir()
+        for table in REFERENCE_TABLES:
+            relative = Path(table) / f"data.{fmt}"
+            (stage / table).mkdir()
+            metadata = {"gainsight_db.table": table, "gainsight_db.version": gainsight_db.__version__,
+                        "gainsight_db.schema_version": str(SCHEMA_VERSION), "gainsight_db.exported_at": exported_at}
+            rows = con.execute(
+                f"COPY {quote_identifier(table)} TO {quote_literal(str(stage / relative))} ({_copy_options(fmt, metadata)})"
+            ).fetchone()[0]
+            export.files.append(ExportedFile(table, None, relative.as_posix(), int(rows)))
         manifest = {
             "format": fmt,
             "gainsight_db_version": gainsight_db.__version__,

@@ -129,18 +129,22 @@ def test_parquet_export_holds_every_table_of_every_run_partitioned_by_run(wareho
     expected = {k: n for k, n in _tables_with_rows(warehouse.db).items() if k[0] != "accesses"}
     found = {}
     for table_dir in parquet_export.iterdir():
-        if table_dir.is_dir():
+        if table_dir.is_dir() and table_dir.name != "technologies":
             table = ds.dataset(table_dir, format="parquet", partitioning="hive").to_table()
             for run_id, n in Counter(table.column("run_id").to_pylist()).items():
                 found[(table_dir.name, run_id)] = n
     assert found == expected
     assert "accesses" not in {t for t, _ in found}
-    assert {"layer_stats", "run_stats", "lifetimes", "lifetime_histogram", "runs"} <= {t for t, _ in found}
+    assert {"layer_stats", "run_stats", "lifetimes", "lifetime_histogram", "runs", "memtech"} <= {t for t, _ in found}
+    technologies = pq.read_table(parquet_export / "technologies" / "data.parquet")
+    assert sorted(technologies.column("technology").to_pylist()) == [
+        "hybrid_os_si_gain_cell", "os_os_gain_cell", "si_gain_cell", "sram"]
 
 
 def test_parquet_files_are_zstd_and_carry_provenance(warehouse, parquet_export):
     """Every file is zstd-compressed and names its table, run, and the gainsight-db version."""
     files = sorted(parquet_export.glob("*/run_id=*/*.parquet"))
+    reference = sorted(parquet_export.glob("*/data.parquet"))
     assert files
     for path in files:
         meta = pq.read_metadata(path)
@@ -154,7 +158,7 @@ def test_parquet_files_are_zstd_and_carry_provenance(warehouse, parquet_export):
                 assert meta.row_group(g).column(c).compression == "ZSTD"
     manifest = json.loads((parquet_export / "_manifest.json").read_text())
     assert sorted(f["path"] for f in manifest["files"]) == sorted(
-        p.relative_to(parquet_export).as_posix() for p in files)
+        p.relative_to(parquet_export).as_posix() for p in files + reference)
 
 
 def test_parquet_lifetimes_equal_the_view(warehouse, parquet_export):
@@ -179,6 +183,7 @@ def test_csv_export_with_accesses_for_one_run(warehouse, tmp_path):
     warehouse("export", "csv", "--out", tmp_path / "csv", "--run", str(run_id), "--accesses", "-q")
     expected = {k: n for k, n in _tables_with_rows(warehouse.db).items() if k[1] == run_id}
     found = {}
+    assert (tmp_path / "csv" / "technologies" / "data.csv").exists()
     for path in (tmp_path / "csv").glob("*/run_id=*/data.csv"):
         with open(path, newline="") as handle:
             rows = list(csv.DictReader(handle))
