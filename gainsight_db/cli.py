@@ -11,8 +11,15 @@ import typer
 
 import gainsight_db
 from gainsight_db.errors import GsdbError
+from gainsight_db.cli_aie import AieFloat, AieInt, AieText  # also registers `report aie` and `export aie`
+from gainsight_db.cli_export import export_app
+from gainsight_db.cli_options import (
+    DbOption, FormatOption, MemoryOption, OutputOption, RunOption, TempOption, ThreadsOption, open_db, warn,
+)
+from gainsight_db.cli_plot import plot_app
+from gainsight_db.cli_report import report_app
 from gainsight_db.output import OutputFormat, emit, emit_query
-from gainsight_db.warehouse import DB_ENV, DEFAULT_DB, EngineSettings, open_warehouse
+from gainsight_db.warehouse import DEFAULT_DB, EngineSettings
 
 app = typer.Typer(
     name="gsdb",
@@ -21,40 +28,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
-# Options shared by commands -------------------------------------------------------------------
-DbOption = Annotated[
-    Path, typer.Option("--db", envvar=DB_ENV, help=f"Warehouse file (also ${DB_ENV}).", show_default=True)
-]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.")]
-RunOption = Annotated[Optional[str], typer.Option("--run", help="Run name or run id (see `gsdb runs`).")]
-ThreadsOption = Annotated[Optional[int], typer.Option("--threads", min=1, help="DuckDB worker threads.")]
-MemoryOption = Annotated[
-    Optional[str], typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 1GB; spills beyond it.")
-]
-TempOption = Annotated[
-    Optional[Path], typer.Option("--temp-dir", help="Spill folder (default: next to the warehouse).")
-]
-
-
-def AieInt(flag: str, text: str, minimum: int | None = 0):  # noqa: N802 (an annotation factory)
-    """An optional integer run parameter of AI Engine traces, under its postprocess_aie_trace.py name."""
-    return Annotated[Optional[int], typer.Option(flag, help=f"AIE: {text}", min=minimum, rich_help_panel="AI Engine traces")]
-
-
-def AieFloat(flag: str, text: str, default: float):  # noqa: N802
-    """An AI Engine analysis tunable (default: postprocess_aie_trace.py's)."""
-    return Annotated[float, typer.Option(flag, help=f"AIE: {text}", min=0.0, rich_help_panel="AI Engine traces")]
-
-
-def _warn(message: str) -> None:
-    typer.echo(f"gsdb: warning: {message}", err=True)
-
-
-def _open(db: Path, settings: EngineSettings | None = None, *, write: bool = True) -> duckdb.DuckDBPyConnection:
-    return open_warehouse(db, create=write, read_only=not write, settings=settings)
-
+app.add_typer(report_app, name="report")
+app.add_typer(export_app, name="export")
+app.add_typer(plot_app, name="plot")
 
 # Commands ---------------------------------------------------------------------------------------
 @app.command()
@@ -75,14 +51,14 @@ def ingest(
     tile_n: AieInt("--n", "Kernel tile n.") = None,
     rows: AieInt("--row", "AI Engine rows used.") = None,
     cols: AieInt("--col", "AI Engine columns used.") = None,
-    hwid: Annotated[Optional[str], typer.Option("--hwid", help="AIE: hardware id of the run.", rich_help_panel="AI Engine traces")] = None,
+    hwid: AieText("--hwid", "Hardware id of the run.") = None,
     warmup: AieInt("--warmup", "Warm-up iterations (negative counts as 0).", None) = None,
     iterations: AieInt("--iterations", "Measured iterations after the warm-up (negative counts as 0).", None) = None,
-    clock_ghz: AieFloat("--clock-ghz", "AI Engine clock (GHz).", 1.25) = 1.25,
-    lock_stall_factor: AieFloat("--lock-stall-factor", "A LOCK_STALL this many times the median kernel ends an iteration.", 20.0) = 20.0,
-    dup_gap_fraction: AieFloat("--dup-gap-fraction", "Markers closer than this fraction of the median kernel are duplicates.", 0.25) = 0.25,
-    outlier_lo: AieFloat("--outlier-lo", "Kernels shorter than this fraction of the median are outliers.", 1.0 / 3.0) = 1.0 / 3.0,
-    outlier_hi: AieFloat("--outlier-hi", "Kernels longer than this multiple of the median are outliers.", 3.0) = 3.0,
+    clock_ghz: AieFloat("--clock-ghz", "AI Engine clock (GHz).") = 1.25,
+    lock_stall_factor: AieFloat("--lock-stall-factor", "A LOCK_STALL this many times the median kernel ends an iteration.") = 20.0,
+    dup_gap_fraction: AieFloat("--dup-gap-fraction", "Markers closer than this fraction of the median kernel are duplicates.") = 0.25,
+    outlier_lo: AieFloat("--outlier-lo", "Kernels shorter than this fraction of the median are outliers.") = 1.0 / 3.0,
+    outlier_hi: AieFloat("--outlier-hi", "Kernels longer than this multiple of the median are outliers.") = 3.0,
 ) -> None:
     """Load SCALE-Sim runs and AI Engine traces into the warehouse (one transaction; a run ingested
     again is replaced)."""
@@ -99,10 +75,10 @@ def ingest(
     for given, what in ((config, "config"), (topology, "topology")):
         if given is not None and not given.is_file():
             raise GsdbError(f"{given}: {what} file not found")
-    con = _open(db, EngineSettings(threads, memory_limit, temp_dir))
+    con = open_db(db, EngineSettings(threads, memory_limit, temp_dir))
     try:
         with progress_bar(enabled=not quiet) as progress:
-            results = run_ingest(con, paths, ScalesimOptions(config, topology), progress, _warn, aie)
+            results = run_ingest(con, paths, ScalesimOptions(config, topology), progress, warn, aie)
     finally:
         con.close()
     if not quiet:
@@ -136,10 +112,10 @@ def simulate(
     if not quiet:
         typer.echo(f"running SCALE-Sim into {out}", err=True)
     sim = run_simulation(topology, config, out)
-    con = _open(db)
+    con = open_db(db)
     try:
         with progress_bar(enabled=not quiet) as progress:
-            results = run_ingest(con, [sim.run_dir], ScalesimOptions(sim.config, sim.topology), progress, _warn)
+            results = run_ingest(con, [sim.run_dir], ScalesimOptions(sim.config, sim.topology), progress, warn)
     finally:
         con.close()
     if not quiet:
@@ -154,19 +130,51 @@ def query(
     format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     write: Annotated[bool, typer.Option("--write", help="Open the warehouse writable (default: read-only).")] = False,
+    dialect: Annotated[
+        str, typer.Option("--dialect", help="Dialect the SQL is written in (postgres, spark, sqlite, ...); "
+                          "it is translated to DuckDB's first.")
+    ] = "duckdb",
+    show_sql: Annotated[bool, typer.Option("--show-sql", help="Print the SQL as run (after translation) on stderr.")] = False,
 ) -> None:
     """Run ad-hoc SQL and print the result."""
-    con = _open(db, write=write)
+    if dialect != "duckdb":
+        from gainsight_db.dialects import translate
+
+        translation = translate(sql, read=dialect, write="duckdb")
+        for message in translation.warnings:
+            warn(message)
+        sql = translation.sql
+    if show_sql:
+        typer.echo(sql, err=True)
+    con = open_db(db, write=write)
     try:
         emit_query(con, sql, None, format, output)
     finally:
         con.close()
 
 
+@app.command("sql")
+def sql_definition(
+    name: Annotated[str, typer.Argument(help="Table or view name (see `gsdb tables`).")],
+    dialect: Annotated[str, typer.Option("--dialect", help="Engine to print it for (spark, postgres, ...).")] = "duckdb",
+) -> None:
+    """Print a table's or view's definition, as shipped or translated to another engine's dialect."""
+    from gainsight_db.dialects import object_sql, translate
+
+    text = object_sql(name)
+    if dialect == "duckdb":
+        typer.echo(text.rstrip())
+        return
+    translation = translate(text, read="duckdb", write=dialect, pretty=True)
+    for message in translation.warnings:
+        warn(message)
+    typer.echo(translation.sql.rstrip() + ";")
+
+
 @app.command()
 def runs(db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None) -> None:
     """List the ingested runs."""
-    con = _open(db, write=False)
+    con = open_db(db, write=False)
     try:
         emit_query(
             con,
@@ -186,7 +194,7 @@ def runs(db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, o
 @app.command()
 def tables(db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None) -> None:
     """List the warehouse's tables and views with their row counts."""
-    con = _open(db, write=False)
+    con = open_db(db, write=False)
     try:
         objects = con.execute(
             """
@@ -216,7 +224,7 @@ def schema(
     output: OutputOption = None,
 ) -> None:
     """Print a table's or view's columns with their meaning and units."""
-    con = _open(db, write=False)
+    con = open_db(db, write=False)
     try:
         found = con.execute(
             """
@@ -250,7 +258,7 @@ def audit(
     """Trace access counts against DETAILED_ACCESS_REPORT.csv (differences only, unless --all)."""
     from gainsight_db.run_lookup import resolve_run
 
-    con = _open(db, write=False)
+    con = open_db(db, write=False)
     try:
         conditions, params = [], []
         if run is not None:
@@ -300,13 +308,11 @@ def main() -> None:
     except typer.Abort:
         typer.echo("gsdb: aborted", err=True)
         sys.exit(1)
-    except Exception as err:  # click usage errors and the like
-        try:
-            from click import ClickException
-        except ImportError:  # recent typer releases vendor click instead of depending on it
-            from typer._click import ClickException
-
-        if isinstance(err, ClickException):
-            err.show()
-            sys.exit(err.exit_code)
+    except Exception as err:
+        # Usage errors (unknown option, bad value) know how to show themselves; they come from the
+        # click that typer bundles, so they are recognised by what they can do rather than by class.
+        show, code = getattr(err, "show", None), getattr(err, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise

@@ -41,17 +41,19 @@ class _RichProgress:
 
 
 @contextmanager
-def progress_bar(enabled: bool = True) -> Iterator[Progress]:
-    """A progress bar on stderr when enabled and stderr is a terminal."""
+def progress_bar(enabled: bool = True, counts_bytes: bool = True) -> Iterator[Progress]:
+    """A progress bar on stderr when enabled and stderr is a terminal; it counts bytes (with a
+    transfer speed) or, with counts_bytes=False, steps."""
     if not enabled or not sys.stderr.isatty():
         yield NoProgress()
         return
-    from rich.progress import (BarColumn, DownloadColumn, Progress as RichProgress, TextColumn,
-                               TimeRemainingColumn, TransferSpeedColumn)
+    from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress as RichProgress,
+                               TextColumn, TimeRemainingColumn, TransferSpeedColumn)
     from rich.console import Console
 
+    amount = (DownloadColumn(), TransferSpeedColumn()) if counts_bytes else (MofNCompleteColumn(),)
     with RichProgress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+        TextColumn("{task.description}"), BarColumn(), *amount,
         TimeRemainingColumn(), console=Console(stderr=True), transient=True,
     ) as bar:
         yield _RichProgress(bar)

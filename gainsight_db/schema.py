@@ -20,12 +20,13 @@ from gainsight_db.errors import GsdbError
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIGRATIONS: dict[int, list[str]] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
     2: [],  # 3 adds the lifetime_histogram view
-    3: [],  # 4 adds the AI Engine tables (created by their CREATE TABLE IF NOT EXISTS) and views
+    3: [],  # 4 adds the AI Engine tables and views
+    4: [],  # 5 adds the memory-technology tables (seeded with the default technologies) and views
 }
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")
@@ -130,6 +131,14 @@ def _apply_object(con: duckdb.DuckDBPyConnection, obj: SqlObject) -> None:
         con.execute(f"COMMENT ON COLUMN {_quote(obj.name)}.{_quote(column)} IS {_literal(text)}")
 
 
+def _seed(con: duckdb.DuckDBPyConnection) -> None:
+    """Reference data a new (or upgraded) warehouse starts with: the default technology table."""
+    from gainsight_db.loaders.technologies import DEFAULT, default_technologies, replace_technologies
+
+    if con.execute("SELECT count(*) FROM technologies").fetchone()[0] == 0:
+        replace_technologies(con, default_technologies(), DEFAULT)
+
+
 def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The schema version recorded in the warehouse, or None for a database gainsight-db never set up."""
     exists = con.execute(
@@ -179,6 +188,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, where: str) -> None:
                     con.execute(statement)
         for obj in load_objects():
             _apply_object(con, obj)
+        _seed(con)
         con.execute("DELETE FROM _schema_meta WHERE key = 'schema_version'")
         con.execute("INSERT INTO _schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         con.execute("COMMIT")

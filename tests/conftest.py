@@ -38,9 +38,8 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "wh" / "gainsight.duckdb"
 
 
-@pytest.fixture
-def gsdb(db: Path):
-    """Run the installed `gsdb` command (a real process) against the test warehouse."""
+def cli_runner(db: Path):
+    """A function running the installed `gsdb` command (a real process) against warehouse `db`."""
 
     def run(*args: str, check: bool = True, cwd: Path | None = None) -> CliResult:
         env = dict(os.environ, GSDB_DB=str(db))
@@ -57,6 +56,19 @@ def gsdb(db: Path):
         return result
 
     return run
+
+
+@pytest.fixture
+def gsdb(db: Path):
+    """Run the installed `gsdb` command against the test warehouse."""
+    return cli_runner(db)
+
+
+def run_id_of(gsdb, run_dir) -> str:
+    """The run id of an ingested run directory, asked through `gsdb query` (samples share run names)."""
+    out = gsdb("query", f"SELECT run_id FROM runs WHERE source_path = '{run_dir.resolve()}'", "-f", "csv").stdout
+    return out.splitlines()[1]
+
 
 
 def copy_run(sample: str, dest: Path) -> Path:

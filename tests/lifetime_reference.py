@@ -92,3 +92,46 @@ def layer_stats(accesses, total_cycles: dict[int, int]):
                              lifetime_min=None, lifetime_max=None)
             out[(layer, buffer)] = stats
     return out
+
+
+def histogram(lifetimes) -> dict[tuple[int, str, int], tuple[int, int]]:
+    """(layer, buffer, bin) -> (lifetimes, reads), from analyse()'s lifetimes. Bin 0 holds lifetime 0;
+    bin k holds [2^(k-1), 2^k), which is the lifetime's bit length."""
+    bins: dict = defaultdict(lambda: [0, 0])
+    for layer, buffer, _addr, _write, _last, span, reads in lifetimes:
+        entry = bins[(layer, buffer, int(span).bit_length())]
+        entry[0] += 1
+        entry[1] += reads
+    return {key: tuple(value) for key, value in bins.items()}
+
+
+def run_stats(accesses, total_cycles: dict[int, int]):
+    """Per buffer and 'all': the lifetime figures and counts over every layer together."""
+    accesses = list(accesses)
+    lifetimes, dead, orphans = analyse(accesses)
+    per_layer = layer_stats(accesses, total_cycles)
+    out = {}
+    for buffer in ("ifmap", "filter", "ofmap", "all"):
+        chosen = ("ifmap", "filter", "ofmap") if buffer == "all" else (buffer,)
+        spans = [l[5] for l in lifetimes if l[1] in chosen]
+        rows = [s for (layer, b), s in per_layer.items() if b in chosen]
+        stats = {name: sum(r[name] for r in rows)
+                 for name in ("reads", "writes", "footprint_words", "dead_writes", "orphan_reads")}
+        stats["lifetimes"] = len(spans)
+        stats.update(
+            lifetime_mean=sum(spans) / len(spans) if spans else None,
+            lifetime_median=quantile(spans, 0.5) if spans else None,
+            lifetime_p90=quantile(spans, 0.9) if spans else None,
+            lifetime_p99=quantile(spans, 0.99) if spans else None,
+            lifetime_min=min(spans) if spans else None,
+            lifetime_max=max(spans) if spans else None,
+        )
+        out[buffer] = stats
+    return out
+
+
+def close(a, b) -> bool:
+    """Equal within float rounding; None only equals None."""
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)

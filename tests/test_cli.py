@@ -111,3 +111,11 @@ def test_version(gsdb):
 
     out = gsdb("--version").stdout
     assert "gainsight-db" in out and duckdb.__version__ in out
+
+
+def test_usage_errors_print_usage_not_a_traceback(gsdb):
+    """An unknown option or command is a usage error: exit code 2, click's message, no traceback."""
+    for args, text in ((("report", "layers", "--no-such-option"), "No such option"),
+                       (("report", "no-such-report"), "No such command")):
+        result = gsdb(*args, check=False)
+        assert result.returncode == 2 and text in result.stderr and "Traceback" not in result.stderr

@@ -3,7 +3,6 @@ on every shared SCALE-Sim sample."""
 
 from __future__ import annotations
 
-import math
 
 import duckdb
 import pytest
@@ -11,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SCALESIM_SAMPLES
-from lifetime_reference import analyse, layer_stats
-from trace_reference import BUFFERS, LEVELS, reference_accesses, trace_name
+from lifetime_reference import analyse, close, histogram, layer_stats
+from trace_reference import BUFFERS, LEVELS, run_accesses
 
 from gainsight_db.loaders.ingest import ingest
 from gainsight_db.warehouse import open_warehouse
@@ -22,12 +21,6 @@ STAT_COLUMNS = (
     "lifetime_max", "reads", "writes", "read_active_cycles", "write_active_cycles", "read_freq_pct",
     "write_freq_pct", "footprint_words", "dead_writes", "orphan_reads",
 )
-
-
-def _close(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
 def _view_stats(con, run_id=None):
@@ -40,7 +33,7 @@ def _assert_same_stats(view, reference):
     assert set(view) == set(reference)
     for key, expected in reference.items():
         for column in STAT_COLUMNS:
-            assert _close(view[key][column], expected[column]), (key, column, view[key][column], expected[column])
+            assert close(view[key][column], expected[column]), (key, column, view[key][column], expected[column])
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +55,8 @@ access = st.tuples(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(access, max_size=40))
 def test_views_equal_the_reference_on_random_traces(scratch, accesses):
-    """Property: lifetimes, dead_writes, orphan_reads and layer_stats equal the Python reference."""
+    """Property: lifetimes, dead_writes, orphan_reads, layer_stats and lifetime_histogram equal the
+    Python reference."""
     con = scratch
     con.execute("DELETE FROM accesses")
     con.execute("DELETE FROM compute_report")
@@ -78,6 +72,8 @@ def test_views_equal_the_reference_on_random_traces(scratch, accesses):
     assert con.execute("SELECT layer, buffer::VARCHAR, addr, write_cycle FROM dead_writes ORDER BY ALL").fetchall() == dead
     assert con.execute("SELECT layer, buffer::VARCHAR, addr, cycle FROM orphan_reads ORDER BY ALL").fetchall() == orphans
     _assert_same_stats(_view_stats(con), layer_stats(accesses, total_cycles))
+    bins = con.execute("SELECT layer, buffer, bin, lifetimes, reads FROM lifetime_histogram").fetchall()
+    assert {(l, b, k): (n, r) for l, b, k, n, r in bins} == histogram(lifetimes)
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +91,5 @@ def test_layer_stats_equal_the_reference_on_shared_samples(samples, sample):
     run_id = samples.execute("SELECT run_id FROM runs WHERE source_path = ?", [str(run_dir.resolve())]).fetchone()[0]
     total_cycles = dict(samples.execute(
         "SELECT layer, total_cycles FROM compute_report WHERE run_id = ?", [run_id]).fetchall())
-    accesses = [
-        (layer, buffer, level, cycle, addr)
-        for layer in total_cycles
-        for buffer in BUFFERS
-        for level in LEVELS
-        for cycle, addr in reference_accesses(run_dir / f"layer{layer}" / trace_name(buffer, level), level)[0]
-    ]
+    accesses = run_accesses(run_dir, total_cycles)
     _assert_same_stats(_view_stats(samples, run_id), layer_stats(accesses, total_cycles))

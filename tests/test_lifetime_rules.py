@@ -6,40 +6,12 @@ ingests it with the real loader, and compares a view with rows worked out by han
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+
+from tiny_runs import make_run
 
 from gainsight_db.loaders.ingest import ingest
 from gainsight_db.warehouse import open_warehouse
-
-IDLE = "0,-1\n"  # a trace row with only an idle slot: no accesses
-
-
-def make_run(root: Path, layers: list[dict[str, str]], total_cycles: int = 100) -> Path:
-    """A run directory; each layer maps trace names like 'IFMAP_DRAM' to CSV text."""
-    run = root / "run"
-    run.mkdir(parents=True)
-    ids = range(len(layers))
-    (run / "COMPUTE_REPORT.csv").write_text(
-        "LayerID, Total Cycles, Stall Cycles,\n" + "".join(f"{i}, {total_cycles}, 0,\n" for i in ids)
-    )
-    (run / "BANDWIDTH_REPORT.csv").write_text(
-        "LayerID, Avg IFMAP SRAM BW,\n" + "".join(f"{i}, 1.0,\n" for i in ids)
-    )
-    (run / "DETAILED_ACCESS_REPORT.csv").write_text(
-        "LayerID, SRAM IFMAP Reads, SRAM Filter Reads, SRAM OFMAP Writes, DRAM IFMAP Reads, "
-        "DRAM Filter Reads, DRAM OFMAP Writes,\n" + "".join(f"{i}, 0, 0, 0, 0, 0, 0,\n" for i in ids)
-    )
-    for i, traces in enumerate(layers):
-        folder = run / f"layer{i}"
-        folder.mkdir()
-        for buffer in ("IFMAP", "FILTER", "OFMAP"):
-            for level in ("SRAM", "DRAM"):
-                text = traces.get(f"{buffer}_{level}", IDLE)
-                (folder / f"{buffer}_{level}_TRACE.csv").write_text(text)
-    return run
-
 
 @pytest.fixture
 def views(tmp_path):
@@ -137,3 +109,19 @@ def test_buffers_are_separate(views):
     assert rows(LIFETIMES) == []
     assert rows(DEAD) == [(0, "ifmap", 3, 0)]
     assert rows(ORPHANS) == [(0, "filter", 3, 4)]
+
+
+def test_histogram_bins_are_powers_of_two(views):
+    """Rule: lifetime 0 is bin 0; a lifetime L >= 1 is in bin k with 2^(k-1) <= L < 2^k."""
+    spans = [0, 1, 2, 3, 4, 7, 8, 1023, 1024, 2**30 - 1, 2**30]
+    fill = "0.0," + ",".join(f"{100 + i}.0" for i in range(len(spans))) + "\n"
+    reads = "".join(f"{span},{100 + i}\n" for i, span in enumerate(spans))
+    rows = views([{"IFMAP_DRAM": fill, "IFMAP_SRAM": reads}])
+    # bin: (lo, hi, lifetimes), worked out by hand from the spans above
+    expected = {
+        0: (0, 1, 1), 1: (1, 2, 1), 2: (2, 4, 2), 3: (4, 8, 2), 4: (8, 16, 1),
+        10: (512, 1024, 1), 11: (1024, 2048, 1), 30: (2**29, 2**30, 1), 31: (2**30, 2**31, 1),
+    }
+    got = rows("SELECT bin, bin_lo_cycles, bin_hi_cycles, lifetimes, lifetime_pct FROM lifetime_histogram ORDER BY bin")
+    assert [(b, lo, hi, n) for b, lo, hi, n, _ in got] == [(b, *v) for b, v in sorted(expected.items())]
+    assert [round(pct, 9) for *_, pct in got] == [round(100 * v[2] / len(spans), 9) for _, v in sorted(expected.items())]

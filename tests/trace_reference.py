@@ -50,3 +50,23 @@ def run_access_counts(run_dir: Path) -> Counter:
             for level in LEVELS:
                 counts[(layer, buffer, level)] = len(reference_accesses(layer_dir / trace_name(buffer, level), level)[0])
     return counts
+
+
+def run_accesses(run_dir: Path, layers) -> list[tuple[int, str, str, int, int]]:
+    """Every access (layer, buffer, level, cycle, addr) of the given layers of a run directory."""
+    return [
+        (layer, buffer, level, cycle, addr)
+        for layer in layers
+        for buffer in BUFFERS
+        for level in LEVELS
+        for cycle, addr in reference_accesses(run_dir / f"layer{layer}" / trace_name(buffer, level), level)[0]
+    ]
+
+
+def total_cycles(run_dir) -> dict[int, int]:
+    """LayerID -> Total Cycles, read from COMPUTE_REPORT.csv with the csv module."""
+    with open(run_dir / "COMPUTE_REPORT.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = [c.strip() for c in rows[0]]
+    layer_col, cycles_col = header.index("LayerID"), header.index("Total Cycles")
+    return {int(r[layer_col]): int(float(r[cycles_col])) for r in rows[1:] if r and r[0].strip()}

@@ -1,0 +1,100 @@
+"""`gsdb export ...`: files for other tools (GainSight's layout, Parquet or CSV datasets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gainsight_db.cli_options import DbOption, RequiredRunOption, open_db
+from gainsight_db.warehouse import DEFAULT_DB
+
+export_app = typer.Typer(help="Write files for other tools (GainSight layout, Parquet, CSV).", no_args_is_help=True)
+
+OutOption = Annotated[Path, typer.Option("--out", help="Folder to write (moved into place when complete).")]
+ReplaceOption = Annotated[bool, typer.Option("--replace", help="Overwrite the folder if it exists.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")]
+RunsOption = Annotated[
+    Optional[list[str]], typer.Option("--run", help="Run name or id; repeat for several (default: every run).")
+]
+RawOption = Annotated[bool, typer.Option("--accesses", help="Also export the raw accesses (one row per trace cell).")]
+
+
+@export_app.command()
+def gainsight(
+    run: RequiredRunOption, out: OutOption, replace: ReplaceOption = False, quiet: QuietOption = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """GainSight's processed-data layout: OUT/<run>/layer<i>/layer<i>_{lifetime,aggregate}_data.csv."""
+    from gainsight_db.export_gainsight import export_gainsight
+    from gainsight_db.run_lookup import resolve_run
+
+    con = open_db(db, write=False)
+    try:
+        result = export_gainsight(con, resolve_run(con, run, kind="scalesim"), out, replace)
+    finally:
+        con.close()
+    if not quiet:
+        typer.echo(f"wrote {result.folder}: {result.layers} layers, {result.lifetimes:,} lifetimes")
+
+
+def _dataset(fmt: str, out: Path, runs: list[str] | None, accesses: bool, replace: bool, quiet: bool, db: Path) -> None:
+    from gainsight_db.export_tables import export_tables
+    from gainsight_db.progress import progress_bar
+    from gainsight_db.run_lookup import resolve_run
+
+    con = open_db(db, write=False)
+    try:
+        run_ids = [resolve_run(con, r) for r in runs] if runs else None
+        with progress_bar(enabled=not quiet, counts_bytes=False) as progress:
+            result = export_tables(con, out, fmt, run_ids, accesses, replace, progress)
+    finally:
+        con.close()
+    if not quiet:
+        rows = sum(f.rows for f in result.files)
+        typer.echo(f"wrote {result.folder}: {len(result.tables)} tables, {len(result.files)} files, {rows:,} rows")
+
+
+@export_app.command()
+def parquet(
+    out: OutOption, run: RunsOption = None, accesses: RawOption = False, replace: ReplaceOption = False,
+    quiet: QuietOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Every report table as Parquet (zstd), partitioned by run, provenance in the file metadata."""
+    _dataset("parquet", out, run, accesses, replace, quiet, db)
+
+
+@export_app.command()
+def csv(
+    out: OutOption, run: RunsOption = None, accesses: RawOption = False, replace: ReplaceOption = False,
+    quiet: QuietOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Every report table as CSV with a header, partitioned by run like the Parquet export."""
+    _dataset("csv", out, run, accesses, replace, quiet, db)
+
+
+@export_app.command()
+def frontend(
+    run: RequiredRunOption,
+    out: Annotated[Path, typer.Option("--out", help="JSON file to write.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite the file if it exists.")] = False,
+    quiet: QuietOption = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """GainSight's frontend report as JSON: workload, lifetime statistics, technologies, compositions.
+    Parameters and technologies are those last set with `gsdb report memtech` (or the defaults)."""
+    import json
+
+    from gainsight_db.export_frontend import frontend_report
+    from gainsight_db.run_lookup import resolve_run
+    from gainsight_db.staging import write_atomically
+
+    con = open_db(db, write=False)
+    try:
+        report = frontend_report(con, resolve_run(con, run, kind="scalesim"))
+    finally:
+        con.close()
+    write_atomically(json.dumps(report, indent=2, allow_nan=False) + "\n", out, replace)
+    if not quiet:
+        typer.echo(f"wrote {out}")

@@ -1,0 +1,38 @@
+"""Options and helpers every `gsdb` command shares: the warehouse, output format and file, run
+selection, engine settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import duckdb
+import typer
+
+from gainsight_db.output import OutputFormat
+from gainsight_db.warehouse import DB_ENV, EngineSettings, open_warehouse
+
+DbOption = Annotated[
+    Path, typer.Option("--db", envvar=DB_ENV, help=f"Warehouse file (also ${DB_ENV}).", show_default=True)
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.")]
+RunOption = Annotated[Optional[str], typer.Option("--run", help="Run name or run id (see `gsdb runs`).")]
+RequiredRunOption = Annotated[str, typer.Option("--run", help="Run name or run id (see `gsdb runs`).")]
+LayerOption = Annotated[Optional[int], typer.Option("--layer", min=0, help="SCALE-Sim LayerID (0-based).")]
+ThreadsOption = Annotated[Optional[int], typer.Option("--threads", min=1, help="DuckDB worker threads.")]
+MemoryOption = Annotated[
+    Optional[str], typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 1GB; spills beyond it.")
+]
+TempOption = Annotated[
+    Optional[Path], typer.Option("--temp-dir", help="Spill folder (default: next to the warehouse).")
+]
+
+
+def warn(message: str) -> None:
+    typer.echo(f"gsdb: warning: {message}", err=True)
+
+
+def open_db(db: Path, settings: EngineSettings | None = None, *, write: bool = True) -> duckdb.DuckDBPyConnection:
+    """The warehouse at `db`: created and writable, or read-only (it must exist)."""
+    return open_warehouse(db, create=write, read_only=not write, settings=settings)

@@ -1,0 +1,76 @@
+"""`gsdb export frontend`: GainSight's frontend report for one run as JSON: the workload (name,
+size, dataflow), the parameters, lifetime statistics per buffer, and per technology the fit,
+refreshes, area and energy with their ratios to SRAM, plus the best heterogeneous compositions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+import gainsight_db
+
+_STATS = ("lifetimes", "lifetime_mean", "lifetime_median", "lifetime_p90", "lifetime_p99", "lifetime_min",
+          "lifetime_max", "reads", "writes", "footprint_words", "dead_writes", "orphan_reads")
+_PER_TECH = ("fit_lifetime_pct", "fit_read_pct", "under_threshold_pct", "refreshes", "area_um2", "read_energy_j",
+             "write_energy_j", "refresh_energy_j", "leakage_energy_j", "energy_j", "area_vs_sram", "energy_vs_sram")
+
+
+def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def frontend_report(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, Any]:
+    """The report as a JSON-ready dict, read from the runs, run_stats, memtech and composition views."""
+    run = _records(con, """SELECT name, dataflow, array_rows, array_cols, layer_count,
+                                  ifmap_sram_kb, filter_sram_kb, ofmap_sram_kb, source_path
+                           FROM runs WHERE run_id = ?""", [run_id])[0]
+    params = _records(con, "SELECT clock_hz, word_bits, threshold_s, runtime_cycles FROM _memtech_params WHERE run_id = ?",
+                      [run_id])[0]
+    stats = _records(con, f"SELECT buffer, {', '.join(_STATS)} FROM run_stats WHERE run_id = ?", [run_id])
+    memtech = _records(con, f"SELECT buffer, technology, {', '.join(_PER_TECH)}, missing FROM memtech WHERE run_id = ?",
+                       [run_id])
+    technologies = _records(con, "SELECT * EXCLUDE (loaded_at) FROM technologies ORDER BY cell <> 'sram', technology", [])
+    compositions = _records(con, "SELECT * EXCLUDE (run_id) FROM memtech_composition WHERE run_id = ?", [run_id])
+
+    per_tech: dict[str, dict[str, Any]] = {}
+    for tech in technologies:
+        rows = {r["buffer"]: {k: r[k] for k in _PER_TECH} for r in memtech if r["technology"] == tech["technology"]}
+        missing = next((r["missing"] for r in memtech if r["technology"] == tech["technology"]), "")
+        per_tech[tech["technology"]] = {
+            "cell": tech["cell"],
+            "figures": {k: tech[k] for k in ("retention_s", "area_um2_per_bit", "read_pj_per_bit", "write_pj_per_bit",
+                                             "refresh_pj_per_bit", "leakage_pw_per_bit")},
+            "source": tech["source"],
+            "could_not_compute_from": [m for m in (missing or "").split(", ") if m],
+            "buffers": rows,
+        }
+    best: dict[str, Any] = {}
+    for row in compositions:
+        entry = best.setdefault(row["objective"], {"picks": {}})
+        if row["buffer"] == "total":
+            entry.update(value=row["value"], sram_value=row["sram_value"], vs_sram=row["vs_sram"])
+        else:
+            entry["picks"][row["buffer"]] = row["technology"]
+    return {
+        "workload": {
+            "name": run["name"],
+            "dataflow": run["dataflow"],
+            "array": {"rows": run["array_rows"], "cols": run["array_cols"]},
+            "sram_kb": {"ifmap": run["ifmap_sram_kb"], "filter": run["filter_sram_kb"], "ofmap": run["ofmap_sram_kb"]},
+            "layers": run["layer_count"],
+            "source_path": run["source_path"],
+        },
+        "parameters": {"clock_hz": params["clock_hz"], "word_bits": params["word_bits"],
+                       "threshold_s": params["threshold_s"], "runtime_cycles": int(params["runtime_cycles"])},
+        "lifetime_stats": {r["buffer"]: {k: r[k] for k in _STATS} for r in stats},
+        "technologies": per_tech,
+        "best_composition": best,
+        "generator": {"gainsight_db": gainsight_db.__version__, "duckdb": duckdb.__version__,
+                      "run_id": run_id, "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
+    }

@@ -1,0 +1,147 @@
+"""`gsdb export parquet|csv`: every report table of the selected runs as a dataset for BI tools.
+
+Layout (Hive-style, partitioned by run; readers such as DuckDB, pyarrow, Spark and pandas
+recover `run_id` from the folder name, and each file also holds it as a column):
+
+    OUT/<table>/run_id=<id>/data.parquet   (or data.csv)
+    OUT/technologies/data.parquet          reference tables, which are not per run
+    OUT/_manifest.json                     every file with its table, run, row count and provenance
+
+Parquet files are zstd-compressed, in row groups of up to 1,048,576 rows, and carry the
+provenance in their key-value metadata (keys prefixed `gainsight_db.`). A (table, run) with no
+rows writes no file. The whole folder is written beside OUT and moved into place at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+import gainsight_db
+from gainsight_db.loaders.sql_text import quote_identifier, quote_literal
+from gainsight_db.progress import NoProgress, Progress
+from gainsight_db.schema import SCHEMA_VERSION
+from gainsight_db.staging import staged_folder
+
+ROW_GROUP_ROWS = 1_048_576
+RAW_TABLES = ("accesses",)  # exported only on request: one row per trace cell
+REFERENCE_TABLES = ("technologies",)  # not per run: written once, as OUT/<table>/data.<format>
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    table: str
+    run_id: int | None  # None for a reference table, which is not per run
+    path: str  # relative to the export folder
+    rows: int
+
+
+@dataclass
+class DatasetExport:
+    folder: Path
+    files: list[ExportedFile] = field(default_factory=list)
+
+    @property
+    def tables(self) -> list[str]:
+        return sorted({f.table for f in self.files})
+
+
+def exportable_tables(con: duckdb.DuckDBPyConnection, include_raw: bool) -> list[str]:
+    """Every public table and view with a run_id column (the raw accesses only if asked)."""
+    rows = con.execute(
+        """
+        SELECT DISTINCT table_name FROM duckdb_columns()
+        WHERE schema_name = 'main' AND column_name = 'run_id' AND NOT internal
+          AND table_name NOT LIKE '\\_%' ESCAPE '\\'
+        ORDER BY 1
+        """
+    ).fetchall()
+    return [name for (name,) in rows if include_raw or name not in RAW_TABLES]
+
+
+def _provenance(run: dict, table: str, exported_at: str) -> dict[str, str]:
+    return {
+        "gainsight_db.table": table,
+        "gainsight_db.run_id": str(run["run_id"]),
+        "gainsight_db.run_name": run["name"],
+        "gainsight_db.run_kind": run["kind"],
+        "gainsight_db.source_path": run["source_path"] or "",
+        "gainsight_db.ingest_id": "" if run["ingest_id"] is None else str(run["ingest_id"]),
+        "gainsight_db.version": gainsight_db.__version__,
+        "gainsight_db.schema_version": str(SCHEMA_VERSION),
+        "gainsight_db.duckdb_version": duckdb.__version__,
+        "gainsight_db.exported_at": exported_at,
+    }
+
+
+def _copy_options(fmt: str, metadata: dict[str, str]) -> str:
+    if fmt == "csv":
+        return "FORMAT csv, HEADER true"
+    pairs = ", ".join(f"{quote_literal(k)}: {quote_literal(v)}" for k, v in metadata.items())
+    return f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}, KV_METADATA {{{pairs}}}"
+
+
+def export_tables(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    fmt: str,
+    run_ids: list[int] | None = None,
+    include_raw: bool = False,
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> DatasetExport:
+    """Write every exportable table of the selected runs (all runs when run_ids is None) under `out`."""
+    assert fmt in ("parquet", "csv")
+    progress = progress or NoProgress()
+    runs = [
+        dict(zip(("run_id", "name", "kind", "source_path", "ingest_id"), row))
+        for row in con.execute("SELECT run_id, name, kind, source_path, ingest_id FROM runs ORDER BY run_id").fetchall()
+        if run_ids is None or row[0] in run_ids
+    ]
+    tables = exportable_tables(con, include_raw)
+    exported_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    export = DatasetExport(out)
+    with staged_folder(out, replace) as stage:
+        progress.start(len(tables) * len(runs), f"exporting {fmt}")
+        for table in tables:
+            for run in runs:
+                relative = Path(table) / f"run_id={run['run_id']}" / f"data.{fmt}"
+                path = stage / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                options = _copy_options(fmt, _provenance(run, table, exported_at))
+                rows = con.execute(
+                    f"COPY (SELECT * FROM {quote_identifier(table)} WHERE run_id = {int(run['run_id'])}) "
+                    f"TO {quote_literal(str(path))} ({options})"
+                ).fetchone()[0]
+                if rows:
+                    export.files.append(ExportedFile(table, run["run_id"], relative.as_posix(), int(rows)))
+                else:
+                    path.unlink()
+                    path.parent.rmdir()
+                progress.advance(1, f"{table} ({run['name']})")
+            if (stage / table).is_dir() and not any((stage / table).iterdir()):
+                (stage / table).rmdir()
+        for table in REFERENCE_TABLES:
+            relative = Path(table) / f"data.{fmt}"
+            (stage / table).mkdir()
+            metadata = {"gainsight_db.table": table, "gainsight_db.version": gainsight_db.__version__,
+                        "gainsight_db.schema_version": str(SCHEMA_VERSION), "gainsight_db.exported_at": exported_at}
+            rows = con.execute(
+                f"COPY {quote_identifier(table)} TO {quote_literal(str(stage / relative))} ({_copy_options(fmt, metadata)})"
+            ).fetchone()[0]
+            export.files.append(ExportedFile(table, None, relative.as_posix(), int(rows)))
+        manifest = {
+            "format": fmt,
+            "gainsight_db_version": gainsight_db.__version__,
+            "schema_version": SCHEMA_VERSION,
+            "duckdb_version": duckdb.__version__,
+            "exported_at": exported_at,
+            "runs": runs,
+            "files": [f.__dict__ for f in export.files],
+        }
+        (stage / "_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return export

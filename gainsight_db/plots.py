@@ -1,0 +1,149 @@
+"""Pictures of the warehouse's views, drawn headless with matplotlib. Each function reads its
+numbers from a view, draws them, and returns what it drew (so the figures can be checked against
+the views)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from gainsight_db.errors import GsdbError
+from gainsight_db.staging import write_atomically
+
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+BUFFERS = ("ifmap", "filter", "ofmap")
+
+
+def _format(out: Path) -> str:
+    fmt = FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise GsdbError(f"{out}: unknown picture format {out.suffix or '(no extension)'!r}: use .png, .svg or .pdf")
+    return fmt
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, out: Path) -> None:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=_format(out), bbox_inches="tight", metadata=None if out.suffix.lower() == ".png" else {"Date": None})
+    _pyplot().close(fig)
+    write_atomically(buffer.getvalue(), out, replace=True)
+
+
+def _spans_decades(values: list[float]) -> bool:
+    positive = [v for v in values if v and v > 0]
+    return bool(positive) and max(positive) / min(positive) >= 100
+
+
+def plot_lifetimes(con: duckdb.DuckDBPyConnection, run_id: int, layer: int | None, out: Path) -> dict[str, Any]:
+    """GainSight's lifetime distribution: one panel per buffer, lifetimes per log2 bin
+    (lifetime_histogram; all layers together unless `layer` is given). Returns
+    {buffer: [(bin_lo_cycles, bin_hi_cycles, lifetimes), ...]}."""
+    _format(out)
+    where = "run_id = ?" + (" AND layer = ?" if layer is not None else "")
+    params = [run_id] + ([layer] if layer is not None else [])
+    rows = con.execute(
+        f"""SELECT buffer, bin_lo_cycles, bin_hi_cycles, sum(lifetimes)::BIGINT
+            FROM lifetime_histogram WHERE {where} GROUP BY ALL ORDER BY buffer, bin_lo_cycles""", params
+    ).fetchall()
+    data: dict[str, list[tuple[int, int, int]]] = {b: [] for b in BUFFERS}
+    for buffer, lo, hi, count in rows:
+        data[buffer].append((int(lo), int(hi), int(count)))
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(BUFFERS), figsize=(12, 3.8), layout="constrained")
+    title = con.execute("SELECT name FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
+    fig.suptitle(f"{title}: data lifetimes" + (f", layer {layer}" if layer is not None else ", all layers"))
+    for ax, buffer in zip(axes, BUFFERS):
+        bins = data[buffer]
+        ax.set_title(buffer)
+        ax.set_xlabel("lifetime (cycles)")
+        ax.set_ylabel("lifetimes")
+        if not bins:
+            ax.text(0.5, 0.5, "no lifetimes", ha="center", va="center", transform=ax.transAxes)
+            continue
+        # Bin 0 (lifetime 0) is drawn at [0.5, 1) so that it fits on a log axis.
+        lefts = [lo if lo > 0 else 0.5 for lo, _, _ in bins]
+        widths = [hi - left for left, (_, hi, _) in zip(lefts, bins)]
+        counts = [c for _, _, c in bins]
+        ax.bar(lefts, counts, width=widths, align="edge", edgecolor="black", linewidth=0.4)
+        if _spans_decades([lo if lo > 0 else 0.5 for lo, _, _ in bins] + [bins[-1][1]]):
+            ax.set_xscale("log", base=2)
+        if _spans_decades(counts):
+            ax.set_yscale("log")
+    _save(fig, out)
+    return data
+
+
+def plot_runs(con: duckdb.DuckDBPyConnection, run_ids: list[int] | None, out: Path) -> dict[str, list[int]]:
+    """Total cycles per layer across runs, as stacked bars (one bar per run, one segment per layer),
+    the way SCALE-Sim studies compare dataflows and array shapes. Returns {run label: [cycles per layer]}."""
+    _format(out)
+    rows = con.execute(
+        """SELECT r.run_id, r.name, c.layer, c.total_cycles FROM compute_report AS c JOIN runs AS r USING (run_id)
+           ORDER BY r.run_id, c.layer"""
+    ).fetchall()
+    names = {rid: name for rid, name, _, _ in rows}
+    chosen = [rid for rid in dict.fromkeys(r[0] for r in rows) if run_ids is None or rid in run_ids]
+    if not chosen:
+        raise GsdbError("no SCALE-Sim runs to plot (see `gsdb runs`)")
+    duplicated = {n for n in names.values() if list(names.values()).count(n) > 1}
+    label = {rid: f"{names[rid]} (#{rid})" if names[rid] in duplicated else names[rid] for rid in chosen}
+    data = {label[rid]: [int(c) for r, _, _, c in rows if r == rid] for rid in chosen}
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(chosen) + 2), 4.5))
+    depth = max(len(v) for v in data.values())
+    bottoms = [0] * len(chosen)
+    cmap = plt.get_cmap("tab20")
+    for layer in range(depth):
+        heights = [v[layer] if layer < len(v) else 0 for v in data.values()]
+        ax.bar(list(data), heights, bottom=bottoms, label=f"layer {layer}", color=cmap(layer % 20),
+               edgecolor="black", linewidth=0.3)
+        bottoms = [b + h for b, h in zip(bottoms, heights)]
+    ax.set_ylabel("total cycles")
+    ax.set_title("Total cycles per layer")
+    ax.tick_params(axis="x", labelrotation=30)
+    if depth <= 24:
+        ax.legend(fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
+    _save(fig, out)
+    return data
+
+
+def plot_memtech(con: duckdb.DuckDBPyConnection, run_id: int, out: Path) -> dict[str, dict[str, float | None]]:
+    """Per technology (all buffers together): share of lifetimes that fit, and area and energy
+    relative to SRAM (memtech). Unknown figures are marked n/a. Returns
+    {technology: {fit_lifetime_pct, area_vs_sram, energy_vs_sram}}."""
+    _format(out)
+    rows = con.execute(
+        """SELECT m.technology, m.fit_lifetime_pct, m.area_vs_sram, m.energy_vs_sram
+           FROM memtech AS m JOIN technologies AS t USING (technology)
+           WHERE m.run_id = ? AND m.buffer = 'all' ORDER BY t.cell <> 'sram', m.technology""", [run_id]
+    ).fetchall()
+    if not rows:
+        raise GsdbError(f"run {run_id}: no memory-technology figures to plot")
+    data = {t: {"fit_lifetime_pct": f, "area_vs_sram": a, "energy_vs_sram": e} for t, f, a, e in rows}
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), layout="constrained")
+    name = con.execute("SELECT name FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
+    fig.suptitle(f"{name}: memory technologies (all buffers)")
+    panels = (("fit_lifetime_pct", "lifetimes within retention (%)"), ("area_vs_sram", "area / SRAM"),
+              ("energy_vs_sram", "energy / SRAM"))
+    techs = list(data)
+    for ax, (key, label) in zip(axes, panels):
+        values = [data[t][key] for t in techs]
+        ax.bar(techs, [v if v is not None else 0 for v in values], edgecolor="black", linewidth=0.4)
+        for i, v in enumerate(values):
+            ax.annotate("n/a" if v is None else f"{v:.3g}", (i, v or 0), ha="center", va="bottom", fontsize="small")
+        ax.set_title(label)
+        ax.tick_params(axis="x", labelrotation=30)
+    _save(fig, out)
+    return data
