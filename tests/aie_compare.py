@@ -59,6 +59,33 @@ def core(pid: int, tile: str, kernels=(), stalls=(), *, old_names: bool = False,
     return events
 
 
+# Three cores whose answers tests/test_aie_rules.py works out by hand.
+# core 0: three iterations of 100-cycle kernels, ended by LOCK_STALLs of 3700, 2600 and 2400 cycles
+# (>= 20 x 100); a 50-cycle stall inside iteration 0 is no boundary; the last boundary (11000) has no
+# kernel after it, so it opens no iteration.
+CORE0 = core(0, "tile0,2",
+             kernels=[(1000, 1100), (1200, 1300), (5100, 5200), (5300, 5400), (8100, 8200), (8300, 8400), (8500, 8600)],
+             stalls=[(1100, 1150), (1300, 5000), (5400, 8000), (8600, 11000)])
+# core 1: a duplicated start (1003) and end (1102) 3 cycles after the real ones, a 1-cycle spurious
+# call (1400, 1401) and a 600-cycle outlier (5300, 5900).
+#   greedy pairs: 100, 99, 100, 1, 100, 600 -> median (100 + 100) / 2 = 100 -> gap int(0.25 * 100) = 25
+#   thinned: starts 1000 1200 1400 5100 5300, ends 1100 1300 1401 5200 5900 (1003, 1102 dropped)
+#   pairs: 100, 100, 1, 100, 600 -> median 100 -> window [int(100/3), 300] = [33, 300]
+#   kept: (1000,1100) (1200,1300) | boundary 5000 | (5100,5200)
+CORE1 = core(1, "tile1,2",
+             kernels=[(1000, 1100), (1003, None), (None, 1102), (1200, 1300), (1400, 1401), (5100, 5200), (5300, 5900)],
+             stalls=[(1500, 5000)])
+# core 2: starts mid-kernel (an end at 900 before any start), a start (1400) whose end is missing, so
+# it takes the end at 1800 (400 cycles: an outlier) and the start at 1700 is skipped; a LOCK_STALL
+# begin at the end of the trace without an end is no span.
+#   greedy pairs: 100, 100, 400, 2500, 300 -> median 300 -> gap 75 (nothing within 75 of another)
+#   pairs: (1000,1100) (1200,1300) (1400,1800) (4100,4200) (4300,4400) -> median 100, window [33, 300]
+CORE2 = core(2, "tile2,2",
+             kernels=[(None, 900), (1000, 1100), (1200, 1300), (1400, None), (1700, 1800), (4100, 4200), (4300, 4400)],
+             stalls=[(1900, 4000), (4500, None)])
+
+
+
 def write_trace(path: Path, events: list[dict]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(events))
