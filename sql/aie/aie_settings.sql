@@ -1,6 +1,8 @@
 -- One row per AI Engine run: the tunables of the kernel and iteration analysis, set at ingest
 -- (--clock-ghz, --lock-stall-factor, --dup-gap-fraction, --outlier-lo, --outlier-hi). The defaults
--- are those of KULeuven's postprocess_aie_trace.py. The aie_* views read them at query time.
+-- are those of KULeuven's postprocess_aie_trace.py. The kernel pairing (duplicate gap, outlier
+-- window) is computed with them at ingest; to analyse a trace with other tunables, ingest it again
+-- with other options.
 -- @column run_id Run (see runs).
 -- @column clock_ghz AI Engine clock used to turn cycles into time (GHz; default 1.25).
 -- @column lock_stall_factor A LOCK_STALL span ends an iteration when it lasts at least this many times the core's median kernel duration (ratio; default 20).
