@@ -140,3 +140,29 @@ def test_parameters_parsed_from_the_reference_output_path(tmp_path):
         assert span[1] == (128.0 * 64.0 * 32.0 / 8) * 1.25 / span[0]
     finally:
         con.close()
+
+
+def test_folder_with_scalesim_runs_traces_and_other_json(tmp_path):
+    """One ingest of a folder holding a SCALE-Sim run, two traces (one in the reference's output
+    layout) and other JSON files (exported reports, which are JSON objects): three runs, one ingest each."""
+    from conftest import copy_run
+
+    copy_run("v3_api_tiny_8x8_ws", tmp_path / "sweep")
+    traces = tmp_path / "sweep" / "npu1-gemm_64_64_64-1_row_1_col" / "traces"
+    traces.mkdir(parents=True)
+    shutil.copy(AIE_DATA / "Xilinx_mlir-aie__section-4b__trace_4b.json", traces / "trace_mm_64_64_64.json")
+    shutil.copy(AIE_DATA / "ngdymx_ryzen-mlir-make__trace_mm_oldnames.json", tmp_path / "sweep" / "old.json")
+    (traces / "index.json").write_text('{"hwid": "npu1", "M": 64}')
+    (traces / "tile2,0.json").write_text('{"pid": 0, "tile_name": "tile2,0"}')
+    db = tmp_path / "w.duckdb"
+    _gsdb(db, "ingest", "-q", tmp_path / "sweep")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT kind, name FROM runs ORDER BY kind, name").fetchall() == [
+            ("aie", "old"), ("aie", "trace_mm_64_64_64"), ("scalesim", "tiny_8x8_ws")]
+        assert con.execute("SELECT count(*), count(DISTINCT ingest_id) FROM ingests").fetchone() == (3, 3)
+        assert con.execute(
+            "SELECT a.gemm_m, a.rows, a.hwid, a.parameters_from FROM aie_runs AS a JOIN runs USING (run_id) "
+            "WHERE runs.name = 'trace_mm_64_64_64'").fetchone() == (64, 1, "npu1", "path")
+    finally:
+        con.close()

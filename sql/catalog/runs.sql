@@ -4,7 +4,7 @@
 -- @column kind What produced the run: 'scalesim' or 'aie'.
 -- @column name Run name: the run directory's folder name (SCALE-Sim) or the trace file's stem.
 -- @column source_path Absolute path the run was ingested from.
--- @column format_version Input format: 'v2' or 'v3' for SCALE-Sim (v3 reports have Total Cycles (incl. prefetch)).
+-- @column format_version Input format: 'v2' or 'v3' for SCALE-Sim (v3 reports have Total Cycles (incl. prefetch)); 'trace-event' for AI Engine traces, 'trace-event (2024 names)' when they use Event0, Event1, LockStall.
 -- @column ingest_id The ingest that loaded the rows now in the warehouse (see ingests).
 -- @column layer_count Number of layers (SCALE-Sim: LayerIDs in COMPUTE_REPORT.csv).
 -- @column config_path Config file (.cfg) used for the run metadata, when one was given or found.
