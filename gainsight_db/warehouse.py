@@ -80,6 +80,9 @@ def open_warehouse(
 
 def _connect(path: Path, read_only: bool, config: dict[str, str | int]) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=config)
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.Error as err:
         raise GsdbError(f"{path}: cannot open as a DuckDB warehouse: {one_line(err)}") from err
+    # DuckDB's own progress bar writes to stdout, where it would corrupt results piped as CSV or JSON.
+    con.execute("SET enable_progress_bar = false")
+    return con

@@ -119,3 +119,9 @@ def test_usage_errors_print_usage_not_a_traceback(gsdb):
                        (("report", "no-such-report"), "No such command")):
         result = gsdb(*args, check=False)
         assert result.returncode == 2 and text in result.stderr and "Traceback" not in result.stderr
+
+
+def test_duckdb_progress_bar_is_off_so_it_cannot_corrupt_piped_output(gsdb, example):
+    """DuckDB draws its progress bar on stdout during long queries; the warehouse switches it off."""
+    rows = json.loads(gsdb("query", "SELECT current_setting('enable_progress_bar') AS on", "-f", "json").stdout)
+    assert rows == [{"on": False}]
