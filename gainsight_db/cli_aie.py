@@ -11,8 +11,8 @@ import typer
 
 from gainsight_db.cli_export import OutOption, QuietOption, ReplaceOption, export_app
 from gainsight_db.cli_options import DbOption, FormatOption, OutputOption, RequiredRunOption, RunOption, open_db
-from gainsight_db.cli_report import report_app
-from gainsight_db.output import OutputFormat, emit_query
+from gainsight_db.cli_report import report_app, report_view
+from gainsight_db.output import OutputFormat
 from gainsight_db.warehouse import DEFAULT_DB
 
 _PANEL = "AI Engine traces"
@@ -63,24 +63,10 @@ def report_aie(
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """AI Engine traces: kernel iterations per core with GMAC/s and phase, or another level (--level)."""
-    from gainsight_db.run_lookup import resolve_run
-
     view, columns, order = _LEVELS[level]
     core_join = "LEFT JOIN aie_cores AS c ON c.run_id = v.run_id AND c.pid = v.pid" if order.startswith("c.") else ""
-    con = open_db(db, write=False)
-    try:
-        conditions, params = ["r.kind = 'aie'"], []
-        if run is not None:
-            conditions.append("v.run_id = ?")
-            params.append(resolve_run(con, run, kind="aie"))
-        emit_query(
-            con,
-            f"""SELECT r.name AS run, v.run_id, {columns} FROM {view} AS v JOIN runs AS r ON r.run_id = v.run_id
-                {core_join} WHERE {' AND '.join(conditions)} ORDER BY v.run_id, {order}""",
-            params, format, output,
-        )
-    finally:
-        con.close()
+    report_view(db, view, f"v.run_id, {columns}", f"v.run_id, {order}", format, output, run,
+                joins=core_join, kind="aie")
 
 
 @export_app.command("aie")

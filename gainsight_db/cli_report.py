@@ -12,6 +12,7 @@ import typer
 from gainsight_db.cli_options import (
     DbOption, FormatOption, LayerOption, OutputOption, RequiredRunOption, RunOption, open_db,
 )
+from gainsight_db.loaders.scalesim_traces import buffer_order
 from gainsight_db.output import OutputFormat, emit_query
 from gainsight_db.warehouse import DEFAULT_DB
 
@@ -28,20 +29,21 @@ class Buffer(str, enum.Enum):
 BufferOption = Annotated[Optional[Buffer], typer.Option("--buffer", help="Only this on-chip buffer.")]
 
 
-def _report(
+def report_view(
     db: Path, view: str, columns: str, order: str, fmt: OutputFormat, output: Path | None,
     run: str | None = None, layer: int | None = None, buffer: Buffer | None = None,
-    joins: str = "",
+    joins: str = "", kind: str = "scalesim",
 ) -> None:
-    """Print `columns` of `view` (aliased v, joined to runs as r) for the selected run/layer/buffer."""
+    """Print `columns` of `view` (aliased v, joined to runs as r) for the runs of `kind`, or the
+    selected run, layer and buffer."""
     from gainsight_db.run_lookup import resolve_run
 
     con = open_db(db, write=False)
     try:
-        conditions, params = ["r.kind = 'scalesim'"], []
+        conditions, params = ["r.kind = ?"], [kind]
         if run is not None:
             conditions.append("v.run_id = ?")
-            params.append(resolve_run(con, run, kind="scalesim"))
+            params.append(resolve_run(con, run, kind=kind))
         if layer is not None:
             conditions.append("v.layer = ?")
             params.append(layer)
@@ -58,7 +60,7 @@ def _report(
         con.close()
 
 
-_BUFFER_ORDER = "CASE CAST(v.buffer AS VARCHAR) WHEN 'ifmap' THEN 0 WHEN 'filter' THEN 1 WHEN 'ofmap' THEN 2 ELSE 3 END"
+_BUFFER_ORDER = buffer_order("v.buffer")
 
 
 @report_app.command()
@@ -67,7 +69,7 @@ def lifetimes(
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """One row per data lifetime (write, last read, lifetime in cycles, reads)."""
-    _report(db, "lifetimes", "v.*", f"v.run_id, v.layer, {_BUFFER_ORDER}, v.addr, v.write_cycle",
+    report_view(db, "lifetimes", "v.*", f"v.run_id, v.layer, {_BUFFER_ORDER}, v.addr, v.write_cycle",
             format, output, run, layer, buffer)
 
 
@@ -77,7 +79,7 @@ def layers(
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """GainSight's per-layer table: lifetime statistics, reads, writes, frequencies, footprint."""
-    _report(db, "layer_stats", "v.run_id, v.layer, l.name AS layer_name, v.* EXCLUDE (run_id, layer)",
+    report_view(db, "layer_stats", "v.run_id, v.layer, l.name AS layer_name, v.* EXCLUDE (run_id, layer)",
             f"v.run_id, v.layer, {_BUFFER_ORDER}", format, output, run, layer, buffer,
             joins="LEFT JOIN layers AS l ON l.run_id = v.run_id AND l.layer = v.layer")
 
@@ -88,7 +90,7 @@ def run_report(
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """The same statistics over all layers of each run, per buffer and for all buffers ('all')."""
-    _report(db, "run_stats", "v.*", f"v.run_id, {_BUFFER_ORDER}", format, output, run, None, buffer)
+    report_view(db, "run_stats", "v.*", f"v.run_id, {_BUFFER_ORDER}", format, output, run, None, buffer)
 
 
 @report_app.command()
@@ -97,7 +99,7 @@ def histogram(
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """Lifetimes per log2-spaced bin (bin k holds [2^(k-1), 2^k) cycles; bin 0 holds 0)."""
-    _report(db, "lifetime_histogram", "v.*", f"v.run_id, v.layer, {_BUFFER_ORDER}, v.bin",
+    report_view(db, "lifetime_histogram", "v.*", f"v.run_id, v.layer, {_BUFFER_ORDER}, v.bin",
             format, output, run, layer, buffer)
 
 
@@ -125,7 +127,7 @@ def _memtech_report(
             apply_memtech_options(con, resolve_run(con, run, kind="scalesim"), options)
         finally:
             con.close()
-    _report(db, view, columns, order, fmt, output, run)
+    report_view(db, view, columns, order, fmt, output, run)
 
 
 @report_app.command()

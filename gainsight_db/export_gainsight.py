@@ -13,10 +13,11 @@ from pathlib import Path
 
 import duckdb
 
+from gainsight_db.loaders.scalesim_traces import buffer_order
 from gainsight_db.loaders.sql_text import quote_literal
 from gainsight_db.staging import staged_folder
 
-BUFFER_ORDER = "CASE CAST(buffer AS VARCHAR) WHEN 'ifmap' THEN 0 WHEN 'filter' THEN 1 ELSE 2 END"
+BUFFER_ORDER = buffer_order("buffer")
 
 # GainSight's documented columns first (data type; average, median, 90th percentile and maximum
 # lifetime; read and write frequency; read and write counts; footprint), then the warehouse's extras.

@@ -30,6 +30,12 @@ _REJECTS = "_trace_rejects"
 _REJECT_SCANS = "_trace_reject_scans"
 
 
+def buffer_order(column: str) -> str:
+    """SQL that sorts a buffer column in BUFFERS' order (ifmap, filter, ofmap; anything else last)."""
+    cases = " ".join(f"WHEN '{b}' THEN {i}" for i, b in enumerate(BUFFERS))
+    return f"CASE CAST({column} AS VARCHAR) {cases} ELSE {len(BUFFERS)} END"
+
+
 def trace_file_name(buffer: str, level: str) -> str:
     return f"{buffer.upper()}_{level.upper()}_TRACE.csv"
 
