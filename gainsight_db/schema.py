@@ -17,6 +17,7 @@ from importlib import resources
 import duckdb
 
 from gainsight_db.errors import GsdbError
+from gainsight_db.loaders.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
@@ -114,21 +115,13 @@ def load_objects() -> tuple[SqlObject, ...]:
     return tuple(objects[name] for name in order)
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _apply_object(con: duckdb.DuckDBPyConnection, obj: SqlObject) -> None:
     con.execute(obj.sql)
     if not obj.public:
         return
-    con.execute(f"COMMENT ON {obj.kind.upper()} {_quote(obj.name)} IS {_literal(obj.doc)}")
+    con.execute(f"COMMENT ON {obj.kind.upper()} {quote_identifier(obj.name)} IS {quote_literal(obj.doc)}")
     for column, text in obj.column_docs.items():
-        con.execute(f"COMMENT ON COLUMN {_quote(obj.name)}.{_quote(column)} IS {_literal(text)}")
+        con.execute(f"COMMENT ON COLUMN {quote_identifier(obj.name)}.{quote_identifier(column)} IS {quote_literal(text)}")
 
 
 def _seed(con: duckdb.DuckDBPyConnection) -> None:
