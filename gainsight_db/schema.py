@@ -21,13 +21,15 @@ from gainsight_db.loaders.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MIGRATIONS: dict[int, list[str]] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
     2: [],  # 3 adds the lifetime_histogram view
     3: [],  # 4 adds the AI Engine tables and views
     4: [],  # 5 adds the memory-technology tables (seeded with the default technologies) and views
+    # 6 computes lifetimes and layer statistics at ingest (_generations, _layer_stats; see _backfill)
+    5: ["DROP VIEW IF EXISTS _buffer_events"],
 }
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")
@@ -38,7 +40,7 @@ class SqlObject:
     """One table or view, as its `.sql` file defines it."""
 
     name: str
-    kind: str  # 'table' or 'view'
+    kind: str  # 'table', 'view' or 'macro' (private table macros only)
     path: str  # path inside the package, e.g. 'scalesim/accesses.sql'
     sql: str
     doc: str
@@ -80,11 +82,15 @@ def _parse_object(path: str, text: str) -> SqlObject:
         raise GsdbError(f"{path}: expected exactly one CREATE statement")
     create = statements[0]
     kind = str(create.args.get("kind", "")).lower()
-    if kind not in ("table", "view"):
-        raise GsdbError(f"{path}: only tables and views are supported, found {kind!r}")
+    if kind not in ("table", "view", "macro"):
+        raise GsdbError(f"{path}: only tables, views and table macros are supported, found {kind!r}")
     name = create.this.find(exp.Table).name
+    if kind == "macro" and not name.startswith("_"):
+        raise GsdbError(f"{path}: a macro is a private helper; its name must start with '_'")
     ctes = {cte.alias_or_name for cte in create.find_all(exp.CTE)}
-    reads = {t.name for t in create.find_all(exp.Table)} - ctes - {name}
+    reads = {t.name for t in create.find_all(exp.Table)} - ctes - {name, ""}
+    # Private macros are called like functions (scalar or table); they are dependencies too.
+    reads |= {f.name for f in create.find_all(exp.Anonymous) if f.name.startswith("_") and f.name != name}
     doc, column_docs = _parse_doc(text)
     return SqlObject(name, kind, path, text, doc, column_docs, frozenset(reads))
 
@@ -130,6 +136,14 @@ def _seed(con: duckdb.DuckDBPyConnection) -> None:
 
     if con.execute("SELECT count(*) FROM technologies").fetchone()[0] == 0:
         replace_technologies(con, default_technologies(), DEFAULT)
+
+
+def _backfill(con: duckdb.DuckDBPyConnection, from_version: int) -> None:
+    """Fill tables that an upgrade added and that ingest would have filled."""
+    if from_version < 6:
+        from gainsight_db.loaders.scalesim_derived import derive_all
+
+        derive_all(con)
 
 
 def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -182,6 +196,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, where: str) -> None:
         for obj in load_objects():
             _apply_object(con, obj)
         _seed(con)
+        if version is not None:
+            _backfill(con, version)
         con.execute("DELETE FROM _schema_meta WHERE key = 'schema_version'")
         con.execute("INSERT INTO _schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         con.execute("COMMIT")

@@ -10,6 +10,7 @@ import duckdb
 from gainsight_db.errors import GsdbError
 from gainsight_db.loaders import catalog
 from gainsight_db.loaders.provenance import FileLedger
+from gainsight_db.loaders.scalesim_derived import create_chunk_table, drop_chunk_table, flush_chunk
 from gainsight_db.loaders.scalesim_inputs import (RunConfig, Topology, find_config, find_topology,
                                                   read_config, read_topology)
 from gainsight_db.loaders.scalesim_reports import (REQUIRED_REPORTS, SPARSE, load_report,
@@ -128,9 +129,12 @@ def ingest_scalesim_run(
         sizes = [path.stat().st_size for *_, path in traces]
         progress.start(sum(sizes), f"{run_dir.name}")
         accesses = 0
+        # Each (layer, buffer)'s two traces are staged together, its lifetimes and statistics
+        # derived from them, and only then appended to accesses (scalesim_derived).
+        chunk = create_chunk_table(con)
         for (layer, buffer, level, path), size in zip(traces, sizes):
             ledger.add(path)
-            stats = load_trace(con, path, run_id, layer, buffer, level)
+            stats = load_trace(con, path, run_id, layer, buffer, level, into=chunk)
             con.execute(
                 "INSERT INTO trace_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, layer, buffer, level, str(path), size, stats.trace_rows, stats.accesses,
@@ -138,7 +142,10 @@ def ingest_scalesim_run(
             )
             accesses += stats.accesses
             rows_loaded += stats.accesses + 1
+            if level == LEVELS[-1]:
+                flush_chunk(con, run_id, layer, buffer)
             progress.advance(size, f"{run_dir.name} layer {layer}")
+        drop_chunk_table(con)
 
         run_columns: dict[str, object] = {
             "run_id": run_id,

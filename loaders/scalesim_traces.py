@@ -124,9 +124,11 @@ def _rejection_message(path: Path, line: int, field: int | None, kind: str, text
 
 
 def load_trace(
-    con: duckdb.DuckDBPyConnection, path: Path, run_id: int, layer: int, buffer: str, level: str
+    con: duckdb.DuckDBPyConnection, path: Path, run_id: int, layer: int, buffer: str, level: str,
+    into: str = "accesses",
 ) -> TraceStats:
-    """Insert one trace file's accesses; returns what was found in it."""
+    """Insert one trace file's accesses into `into` (accesses, or a table shaped like it); returns
+    what was found in the file."""
     width = _check_file(path)
     stage = "_trace_stage"
     try:
@@ -146,7 +148,7 @@ def load_trace(
             raise GsdbError(f"{path}: {missing_cycle} row(s) have no cycle in column 1")
         con.execute(
             f"""
-            INSERT INTO accesses
+            INSERT INTO {into}
             SELECT {int(run_id)}, {int(layer)}, '{buffer}', '{level}',
                    CAST(cycle AS INTEGER), CAST(addr AS INTEGER)
             FROM (SELECT cycle, unnest(addrs) AS addr FROM {stage})

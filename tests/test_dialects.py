@@ -64,8 +64,8 @@ def test_spark_definition_computes_the_same_rows(example, view):
 
 def test_spark_definition_warns_about_asof_join(example):
     """Spark has no ASOF JOIN: the translation says so on stderr rather than failing silently."""
-    result = example("sql", "lifetimes", "--dialect", "spark")
-    assert "ASOF JOIN" in result.stdout and "ASOF JOIN" in result.stderr
+    result = example("sql", "aie_kernels", "--dialect", "spark")
+    assert "ASOF LEFT JOIN" in result.stdout and "ASOF JOIN" in result.stderr
 
 
 def test_sql_of_an_unknown_object_lists_the_known_ones(example):

@@ -14,6 +14,7 @@ from lifetime_reference import analyse, close, histogram, layer_stats
 from trace_reference import BUFFERS, LEVELS, run_accesses
 
 from gainsight_db.loaders.ingest import ingest
+from gainsight_db.loaders.scalesim_derived import derive_run
 from gainsight_db.warehouse import open_warehouse
 
 STAT_COLUMNS = (
@@ -65,6 +66,7 @@ def test_views_equal_the_reference_on_random_traces(scratch, accesses):
                     list(total_cycles.items()))
     if accesses:
         con.executemany("INSERT INTO accesses VALUES (1, ?, ?, ?, ?, ?)", accesses)
+    derive_run(con, 1)  # what ingest does once the traces are in
     lifetimes, dead, orphans = analyse(accesses)
     assert con.execute(
         "SELECT layer, buffer::VARCHAR, addr, write_cycle, last_read_cycle, lifetime_cycles, reads FROM lifetimes ORDER BY ALL"

@@ -179,3 +179,26 @@ def test_a_read_only_open_upgrades_an_older_warehouse_first(db, monkeypatch):
         assert schema.stored_version(con) == schema.SCHEMA_VERSION
     finally:
         con.close()
+
+
+def test_upgrading_from_version_5_computes_the_ingest_time_tables(db):
+    """Rule: a version-5 warehouse (lifetimes were views then) gets _generations and _layer_stats
+    filled from its accesses on upgrade, so its views show what a fresh ingest shows."""
+    from gainsight_db.loaders.ingest import ingest
+
+    con = open_warehouse(db)
+    ingest(con, [EXAMPLE_RUN])
+    queries = ("SELECT * FROM lifetimes ORDER BY ALL", "SELECT * FROM dead_writes ORDER BY ALL",
+               "SELECT * FROM orphan_reads ORDER BY ALL", "SELECT * FROM layer_stats ORDER BY ALL")
+    fresh = [con.execute(q).fetchall() for q in queries]
+    con.execute("DELETE FROM _generations")
+    con.execute("DELETE FROM _layer_stats")
+    con.close()
+    _set_version(db, "5")
+    con = open_warehouse(db, create=False, read_only=True)
+    try:
+        assert schema.stored_version(con) == schema.SCHEMA_VERSION
+        assert fresh[0] and fresh[3]
+        assert [con.execute(q).fetchall() for q in queries] == fresh
+    finally:
+        con.close()

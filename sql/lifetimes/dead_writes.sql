@@ -6,9 +6,6 @@
 -- @column addr Word address.
 -- @column write_cycle Cycle of the unused write (cycle).
 CREATE OR REPLACE VIEW dead_writes AS
-SELECT DISTINCT e.run_id, e.layer, e.buffer, e.addr, e.cycle AS write_cycle
-FROM _buffer_events AS e
-ANTI JOIN lifetimes AS l
-    ON e.run_id = l.run_id AND e.layer = l.layer AND e.buffer = l.buffer AND e.addr = l.addr
-    AND e.cycle = l.write_cycle
-WHERE e.is_write;
+SELECT run_id, layer, buffer, addr, write_cycle
+FROM _generations
+WHERE write_cycle IS NOT NULL AND reads = 0;

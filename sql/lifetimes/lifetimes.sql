@@ -3,7 +3,8 @@
 -- w1 < w2 < ... split time into intervals [wi, wi+1); a read at cycle r belongs to the interval with
 -- wi <= r < wi+1 (a read in the write's own cycle belongs to that write). Lifetimes never span
 -- layers (cycles restart at every layer). Intervals without reads are dead_writes; reads before
--- the first write, or of an address never written in the layer, are orphan_reads.
+-- the first write, or of an address never written in the layer, are orphan_reads. Computed once at
+-- ingest (_generations, from _generations_of).
 -- @column run_id Run (see runs).
 -- @column layer SCALE-Sim LayerID.
 -- @column buffer On-chip buffer: 'ifmap', 'filter' or 'ofmap'.
@@ -13,27 +14,14 @@
 -- @column lifetime_cycles last_read_cycle - write_cycle (cycles; 0 when the only read is in the write's cycle).
 -- @column reads Reads served by this write (count).
 CREATE OR REPLACE VIEW lifetimes AS
-WITH writes AS (
-    SELECT DISTINCT run_id, layer, buffer, addr, cycle AS write_cycle
-    FROM _buffer_events
-    WHERE is_write
-),
-reads AS (
-    SELECT run_id, layer, buffer, addr, cycle
-    FROM _buffer_events
-    WHERE NOT is_write
-)
 SELECT
-    r.run_id,
-    r.layer,
-    r.buffer,
-    r.addr,
-    w.write_cycle,
-    max(r.cycle) AS last_read_cycle,
-    max(r.cycle) - w.write_cycle AS lifetime_cycles,
-    count(*) AS reads
-FROM reads AS r
-ASOF JOIN writes AS w
-    ON r.run_id = w.run_id AND r.layer = w.layer AND r.buffer = w.buffer AND r.addr = w.addr
-    AND r.cycle >= w.write_cycle
-GROUP BY r.run_id, r.layer, r.buffer, r.addr, w.write_cycle;
+    run_id,
+    layer,
+    buffer,
+    addr,
+    write_cycle,
+    last_read_cycle,
+    last_read_cycle - write_cycle AS lifetime_cycles,
+    reads
+FROM _generations
+WHERE write_cycle IS NOT NULL AND reads > 0;

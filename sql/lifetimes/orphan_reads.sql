@@ -6,13 +6,8 @@
 -- @column addr Word address.
 -- @column cycle Cycle of the read (cycle).
 CREATE OR REPLACE VIEW orphan_reads AS
-WITH first_writes AS (
-    SELECT run_id, layer, buffer, addr, min(cycle) AS first_write
-    FROM _buffer_events
-    WHERE is_write
-    GROUP BY ALL
-)
-SELECT e.run_id, e.layer, e.buffer, e.addr, e.cycle
-FROM _buffer_events AS e
-LEFT JOIN first_writes AS f USING (run_id, layer, buffer, addr)
-WHERE NOT e.is_write AND (f.first_write IS NULL OR e.cycle < f.first_write);
+SELECT g.run_id, g.layer, g.buffer, g.addr, g.last_read_cycle AS cycle
+FROM _generations AS g
+-- one row per read: the generation row holds the reads of one address in one cycle
+CROSS JOIN LATERAL range(g.reads) AS copies(i)
+WHERE g.write_cycle IS NULL;
