@@ -22,7 +22,7 @@ RequiredRunOption = Annotated[str, typer.Option("--run", help="Run name or run i
 LayerOption = Annotated[Optional[int], typer.Option("--layer", min=0, help="SCALE-Sim LayerID (0-based).")]
 ThreadsOption = Annotated[Optional[int], typer.Option("--threads", min=1, help="DuckDB worker threads.")]
 MemoryOption = Annotated[
-    Optional[str], typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 1GB; spills beyond it.")
+    Optional[str], typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 1GB (default 1.5GB); spills to --temp-dir beyond it.")
 ]
 TempOption = Annotated[
     Optional[Path], typer.Option("--temp-dir", help="Spill folder (default: next to the warehouse).")

@@ -14,6 +14,9 @@ from gainsight_db.schema import SCHEMA_VERSION, ensure_schema, refuse_newer, sto
 
 DEFAULT_DB = Path("warehouse") / "gainsight.duckdb"
 DB_ENV = "GSDB_DB"
+# DuckDB's own default is 80% of the machine's memory; the warehouse asks for less and spills the
+# rest to disk (a full ResNet-18 run then peaks under 2 GB resident). --memory-limit overrides it.
+DEFAULT_MEMORY_LIMIT = "1.5GB"
 
 
 def default_db_path() -> Path:
@@ -22,10 +25,10 @@ def default_db_path() -> Path:
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """DuckDB resource settings; None keeps DuckDB's default."""
+    """DuckDB resource settings; None keeps the default (DuckDB's, or DEFAULT_MEMORY_LIMIT)."""
 
     threads: int | None = None
-    memory_limit: str | None = None
+    memory_limit: str | None = None  # None: DEFAULT_MEMORY_LIMIT
     temp_dir: Path | None = None
 
 
@@ -53,8 +56,7 @@ def open_warehouse(
     config: dict[str, str | int] = {}
     if settings.threads:
         config["threads"] = settings.threads
-    if settings.memory_limit:
-        config["memory_limit"] = settings.memory_limit
+    config["memory_limit"] = settings.memory_limit or DEFAULT_MEMORY_LIMIT
     # Spill next to the warehouse unless told otherwise.
     config["temp_directory"] = str(settings.temp_dir or path.parent / (path.name + ".tmp"))
     con = _connect(path, read_only, config)

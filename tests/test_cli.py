@@ -125,3 +125,24 @@ def test_duckdb_progress_bar_is_off_so_it_cannot_corrupt_piped_output(gsdb, exam
     """DuckDB draws its progress bar on stdout during long queries; the warehouse switches it off."""
     rows = json.loads(gsdb("query", "SELECT current_setting('enable_progress_bar') AS on", "-f", "json").stdout)
     assert rows == [{"on": False}]
+
+
+def test_memory_limit_defaults_to_the_warehouse_default_and_can_be_set(tmp_path):
+    """The warehouse caps DuckDB's memory (DuckDB's own default is 80% of the machine) unless
+    --memory-limit says otherwise; --threads and --temp-dir reach DuckDB too."""
+    from gainsight_db.warehouse import DEFAULT_MEMORY_LIMIT, EngineSettings, open_warehouse
+
+    def settings(**kwargs):
+        con = open_warehouse(tmp_path / "w.duckdb", settings=EngineSettings(**kwargs))
+        try:
+            return con.execute("SELECT current_setting('memory_limit'), current_setting('threads'), "
+                               "current_setting('temp_directory')").fetchone()
+        finally:
+            con.close()
+
+    limit, _, temp = settings()
+    assert float(limit.split()[0]) * {"MiB": 2**20, "GiB": 2**30}[limit.split()[1]] <= float(DEFAULT_MEMORY_LIMIT[:-2]) * 1e9
+    assert temp == str(tmp_path / "w.duckdb.tmp")
+    limit, threads, temp = settings(memory_limit="300MB", threads=1, temp_dir=tmp_path / "spill")
+    assert limit.endswith("MiB") and 280 <= float(limit.split()[0]) <= 300
+    assert threads == 1 and temp == str(tmp_path / "spill")
