@@ -23,8 +23,6 @@ CHUNK_TABLE = "_chunk_accesses"
 def derive_chunk(con: duckdb.DuckDBPyConnection, source: str, run_id: int, layer: int, buffer: str) -> None:
     """Add the derived rows of one (run, layer, buffer), reading its accesses from table `source`."""
     for table, macro in DERIVED:
-        # Literal arguments (integers and a known buffer name): the filters inside the macro then
-        # reach the scan, which parameters did not.
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {macro}({quote_literal(source)}, "
                     f"{int(run_id)}, {int(layer)}, {quote_literal(buffer)})")
 
