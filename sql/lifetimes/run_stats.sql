@@ -25,29 +25,18 @@ WITH per_layer AS (
     FROM layer_stats
     GROUP BY GROUPING SETS ((run_id, buffer), (run_id))
 ),
-totals AS (
+ranked AS (
+    -- upto: how many lifetimes are no longer than this length, so the length at 0-based rank k (in
+    -- sorted order) is the shortest with upto > k; n: the lifetimes of the (run, buffer)
     SELECT
         run_id,
         buffer,
-        sum(lifetimes) AS lifetimes,
-        sum(lifetime_cycles * lifetimes) / sum(lifetimes) AS lifetime_mean,
-        min(lifetime_cycles) AS lifetime_min,
-        max(lifetime_cycles) AS lifetime_max
+        lifetime_cycles,
+        lifetimes,
+        sum(lifetimes) OVER (PARTITION BY run_id, buffer ORDER BY lifetime_cycles
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+        CAST(sum(lifetimes) OVER (PARTITION BY run_id, buffer) AS DOUBLE) AS n
     FROM _lifetime_spans
-    GROUP BY ALL
-),
-ranked AS (
-    -- upto: how many lifetimes are no longer than this length, so the length at 0-based rank k (in
-    -- sorted order) is the shortest with upto > k
-    SELECT
-        s.run_id,
-        s.buffer,
-        s.lifetime_cycles,
-        sum(s.lifetimes) OVER (PARTITION BY s.run_id, s.buffer ORDER BY s.lifetime_cycles
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
-        CAST(t.lifetimes AS DOUBLE) AS n
-    FROM _lifetime_spans AS s
-    JOIN totals AS t USING (run_id, buffer)
 ),
 ranks AS (
     -- quantile_cont's linear interpolation between ranks floor(h) and ceil(h), h = (n - 1) * q,
@@ -55,6 +44,10 @@ ranks AS (
     SELECT
         run_id,
         buffer,
+        sum(lifetimes) AS lifetimes,
+        sum(lifetime_cycles * lifetimes) / sum(lifetimes) AS lifetime_mean,
+        min(lifetime_cycles) AS lifetime_min,
+        max(lifetime_cycles) AS lifetime_max,
         (n - 1) * 0.5 AS h50, (n - 1) * 0.9 AS h90, (n - 1) * 0.99 AS h99,
         min(lifetime_cycles) FILTER (WHERE upto > floor((n - 1) * 0.5)) AS lo50,
         min(lifetime_cycles) FILTER (WHERE upto > ceil((n - 1) * 0.5)) AS hi50,
@@ -67,17 +60,16 @@ ranks AS (
 ),
 lifetime_figures AS (
     SELECT
-        t.run_id,
-        t.buffer,
-        CAST(t.lifetimes AS BIGINT) AS lifetimes,
-        CAST(t.lifetime_mean AS DOUBLE) AS lifetime_mean,
-        r.lo50 + (r.hi50 - r.lo50) * (r.h50 - floor(r.h50)) AS lifetime_median,
-        r.lo90 + (r.hi90 - r.lo90) * (r.h90 - floor(r.h90)) AS lifetime_p90,
-        r.lo99 + (r.hi99 - r.lo99) * (r.h99 - floor(r.h99)) AS lifetime_p99,
-        t.lifetime_min,
-        t.lifetime_max
-    FROM totals AS t
-    JOIN ranks AS r USING (run_id, buffer)
+        run_id,
+        buffer,
+        CAST(lifetimes AS BIGINT) AS lifetimes,
+        CAST(lifetime_mean AS DOUBLE) AS lifetime_mean,
+        lo50 + (hi50 - lo50) * (h50 - floor(h50)) AS lifetime_median,
+        lo90 + (hi90 - lo90) * (h90 - floor(h90)) AS lifetime_p90,
+        lo99 + (hi99 - lo99) * (h99 - floor(h99)) AS lifetime_p99,
+        lifetime_min,
+        lifetime_max
+    FROM ranks
 )
 SELECT
     p.run_id,
