@@ -67,7 +67,7 @@ def generate(cache: Path, small: bool) -> Path:
             topology.write_text("\n".join(lines[:4]) + "\n")
         print(f"generating {folder.name} with scalesim (ResNet-18 takes a few minutes) ...", flush=True)
         code = ("import sys; from pathlib import Path; from gainsight_db.simulate import simulate; "
-                "print(simulate(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])).run_dir)")
+                "print(simulate(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), keep_csv=True).run_dir)")
         step = measure("generate", [sys.executable, "-c", code, str(topology), str(CONFIG), str(folder / "sim")])
         print(f"  scalesim: {step['wall_s']:.1f} s", flush=True)
         (folder / "run_dir").write_text(step["stdout"].splitlines()[-1])

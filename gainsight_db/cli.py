@@ -98,9 +98,10 @@ def simulate(
     out: Annotated[Optional[Path], typer.Option("--out", help="Fresh folder for SCALE-Sim's output (default: under the warehouse folder).")] = None,
     db: DbOption = DEFAULT_DB,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    keep_csv: Annotated[bool, typer.Option("--keep-csv", help="Also write SCALE-Sim's trace CSVs (they are ingested from memory either way).")] = False,
 ) -> None:
-    """Run SCALE-Sim (v3, traces saved) and ingest the result."""
-    from gainsight_db.loaders.ingest import ingest as run_ingest
+    """Run SCALE-Sim (v3) and ingest the result, its traces handed over in memory."""
+    from gainsight_db.loaders.ingest import ingest_simulated
     from gainsight_db.loaders.scalesim_inputs import read_config
     from gainsight_db.loaders.scalesim_ingest import ScalesimOptions
     from gainsight_db.progress import progress_bar
@@ -111,16 +112,15 @@ def simulate(
     out = out or default_output_folder(db, read_config(config).run_name or config.stem)
     if not quiet:
         typer.echo(f"running SCALE-Sim into {out}", err=True)
-    sim = run_simulation(topology, config, out)
+    sim = run_simulation(topology, config, out, keep_csv=keep_csv)
     con = open_db(db)
     try:
         with progress_bar(enabled=not quiet) as progress:
-            results = run_ingest(con, [sim.run_dir], ScalesimOptions(sim.config, sim.topology), progress, warn)
+            r = ingest_simulated(con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology), progress, warn)
     finally:
         con.close()
     if not quiet:
-        for r in results:
-            typer.echo(f"ingested run {r.run_id} {r.name}: {r.layers} layers, {r.accesses:,} accesses")
+        typer.echo(f"ingested run {r.run_id} {r.name}: {r.layers} layers, {r.accesses:,} accesses")
 
 
 @app.command()

@@ -21,7 +21,7 @@ from gainsight_db.loaders.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 MIGRATIONS: dict[int, list[str]] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
@@ -30,6 +30,13 @@ MIGRATIONS: dict[int, list[str]] = {
     4: [],  # 5 adds the memory-technology tables (seeded with the default technologies) and views
     # 6 computes lifetimes and layer statistics at ingest (_generations, _layer_stats; see _backfill)
     5: ["DROP VIEW IF EXISTS _buffer_events"],
+    # 7 records where each trace came from: traces may be handed over in memory by `gsdb simulate`
+    6: [
+        "ALTER TABLE trace_files ADD COLUMN origin VARCHAR DEFAULT 'csv'",
+        "ALTER TABLE trace_files ALTER COLUMN origin SET NOT NULL",
+        "ALTER TABLE trace_files ALTER COLUMN origin DROP DEFAULT",
+        "ALTER TABLE trace_files ALTER COLUMN size_bytes DROP NOT NULL",
+    ],
 }
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")

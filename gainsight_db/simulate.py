@@ -1,4 +1,8 @@
-"""`gsdb simulate`: run SCALE-Sim (the `scalesim` package, v3, traces saved) into a fresh folder.
+"""`gsdb simulate`: run SCALE-Sim (the `scalesim` package, v3) into a fresh folder.
+
+SCALE-Sim writes its reports there; its traces are kept in memory and handed to the loader as they
+are (`InMemoryTraces`), and written as trace CSVs too only when asked (`keep_csv`): formatting them
+as text and parsing them back is most of the cost of a CSV round trip.
 
 SCALE-Sim's own entry points exit 0 (or call exit()) on missing inputs, so the inputs are checked
 before and the outputs after the run. v3 needs a layout file: one with only a header line is
@@ -18,6 +22,7 @@ from pathlib import Path
 from gainsight_db.errors import GsdbError
 from gainsight_db.loaders.discover import SCALESIM_REPORTS
 from gainsight_db.loaders.scalesim_inputs import read_config, read_topology
+from gainsight_db.loaders.scalesim_memory import InMemoryTraces
 from gainsight_db.loaders.scalesim_traces import BUFFERS, LEVELS, trace_file_name
 
 LAYOUT_HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
@@ -29,6 +34,7 @@ class Simulation:
     config: Path
     topology: Path
     log: str
+    traces: InMemoryTraces
 
 
 def _normalised_topology(source: Path, target: Path) -> None:
@@ -42,8 +48,8 @@ def default_output_folder(warehouse: Path, run_name: str) -> Path:
     return warehouse.parent / "simulations" / f"{run_name}-{stamp}"
 
 
-def simulate(topology: Path, config: Path, out_dir: Path) -> Simulation:
-    """Run SCALE-Sim and return the run directory it wrote (checked complete)."""
+def simulate(topology: Path, config: Path, out_dir: Path, keep_csv: bool = False) -> Simulation:
+    """Run SCALE-Sim and return the run directory it wrote (checked complete) and its traces."""
     for path, what in ((topology, "topology"), (config, "config")):
         if not path.is_file():
             raise GsdbError(f"{path}: {what} file not found")
@@ -71,7 +77,7 @@ def simulate(topology: Path, config: Path, out_dir: Path) -> Simulation:
     try:
         with contextlib.redirect_stdout(log):
             sim = scalesim(
-                save_disk_space=False, verbose=False, config=str(config_copy), topology=str(topology_copy),
+                save_disk_space=not keep_csv, verbose=False, config=str(config_copy), topology=str(topology_copy),
                 layout=str(layout), input_type_gemm=shape.kind == "gemm",
             )
             sim.run_scale(top_path=str(out_dir))
@@ -81,13 +87,15 @@ def simulate(topology: Path, config: Path, out_dir: Path) -> Simulation:
         raise GsdbError(f"{topology}: SCALE-Sim failed: {type(err).__name__}: {err}") from err
 
     run_dir = out_dir / run_config.run_name
-    expected = [run_dir / name for name in SCALESIM_REPORTS] + [
-        run_dir / f"layer{layer}" / trace_file_name(buffer, level)
-        for layer in range(len(shape.layers))
-        for buffer in BUFFERS
-        for level in LEVELS
-    ]
+    expected = [run_dir / name for name in SCALESIM_REPORTS]
+    if keep_csv:
+        expected += [
+            run_dir / f"layer{layer}" / trace_file_name(buffer, level)
+            for layer in range(len(shape.layers))
+            for buffer in BUFFERS
+            for level in LEVELS
+        ]
     missing = [p for p in expected if not p.is_file()]
     if missing:
         raise GsdbError(f"{missing[0]}: SCALE-Sim did not write this file ({len(missing)} expected files missing)")
-    return Simulation(run_dir, config_copy, topology_copy, log.getvalue())
+    return Simulation(run_dir, config_copy, topology_copy, log.getvalue(), InMemoryTraces.of_run(sim))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,7 @@ from gainsight_db.errors import GsdbError
 from gainsight_db.loaders.aie_ingest import AieOptions, ingest_aie_trace
 from gainsight_db.loaders.discover import Input, find_inputs
 from gainsight_db.loaders.scalesim_ingest import IngestResult, ScalesimOptions, ingest_scalesim_run
+from gainsight_db.loaders.scalesim_memory import InMemoryTraces
 from gainsight_db.loaders.sql_text import one_line
 from gainsight_db.progress import Progress
 
@@ -21,6 +23,23 @@ def plan(paths: list[Path]) -> list[Input]:
         for found in find_inputs(Path(path)):
             inputs.setdefault((found.kind, found.path.resolve()), None)
     return [Input(kind, path) for kind, path in inputs]
+
+
+@contextmanager
+def _one_transaction(con: duckdb.DuckDBPyConnection):
+    """All or nothing: on any error the warehouse is left unchanged."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException as err:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        if isinstance(err, duckdb.Error):
+            raise GsdbError(f"ingest failed: {one_line(err)}") from err
+        raise
 
 
 def ingest(
@@ -37,20 +56,24 @@ def ingest(
     scalesim = scalesim or ScalesimOptions()
     aie = aie or AieOptions()
     results: list[IngestResult] = []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with _one_transaction(con):
         for found in inputs:
             if found.kind == "aie":
                 results.append(ingest_aie_trace(con, found.path, aie, progress, warn))
             else:
                 results.append(ingest_scalesim_run(con, found.path, scalesim, progress, warn))
-        con.execute("COMMIT")
-    except BaseException as err:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        if isinstance(err, duckdb.Error):
-            raise GsdbError(f"ingest failed: {one_line(err)}") from err
-        raise
     return results
+
+
+def ingest_simulated(
+    con: duckdb.DuckDBPyConnection,
+    run_dir: Path,
+    traces: InMemoryTraces,
+    scalesim: ScalesimOptions,
+    progress: Progress | None = None,
+    warn=None,
+) -> IngestResult:
+    """Ingest a run SCALE-Sim has just simulated: its reports from `run_dir`, its traces from memory.
+    One transaction, like `ingest`."""
+    with _one_transaction(con):
+        return ingest_scalesim_run(con, run_dir, scalesim, progress, warn, in_memory=traces)

@@ -13,9 +13,10 @@ from gainsight_db.loaders.provenance import FileLedger
 from gainsight_db.loaders.scalesim_derived import create_chunk_table, drop_chunk_table, flush_chunk
 from gainsight_db.loaders.scalesim_inputs import (RunConfig, Topology, find_config, find_topology,
                                                   read_config, read_topology)
+from gainsight_db.loaders.scalesim_memory import InMemoryTraces
 from gainsight_db.loaders.scalesim_reports import (REQUIRED_REPORTS, SPARSE, load_report,
                                                    report_format_version)
-from gainsight_db.loaders.scalesim_traces import BUFFERS, LEVELS, load_trace, trace_file_name
+from gainsight_db.loaders.scalesim_traces import BUFFERS, LEVELS, load_trace, load_trace_matrix, trace_file_name
 from gainsight_db.progress import NoProgress, Progress
 
 
@@ -85,8 +86,10 @@ def ingest_scalesim_run(
     options: ScalesimOptions,
     progress: Progress | None = None,
     warn=None,
+    in_memory: InMemoryTraces | None = None,
 ) -> IngestResult:
-    """Load one run directory; the caller owns the transaction."""
+    """Load one run directory; the caller owns the transaction. With `in_memory`, the trace matrices
+    come from SCALE-Sim's memory (the run directory then needs only the reports)."""
     progress = progress or NoProgress()
     run_dir = run_dir.resolve()
     source_path = str(run_dir)
@@ -122,29 +125,40 @@ def ingest_scalesim_run(
             for buffer in BUFFERS
             for level in LEVELS
         ]
-        for _, _, _, path in traces:
-            if not path.is_file():
-                what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
-                raise GsdbError(f"{path}: {what}")
-        sizes = [path.stat().st_size for *_, path in traces]
-        progress.start(sum(sizes), f"{run_dir.name}")
+        if in_memory is None:
+            for _, _, _, path in traces:
+                if not path.is_file():
+                    what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
+                    raise GsdbError(f"{path}: {what}")
+            sizes = [path.stat().st_size for *_, path in traces]
+        else:
+            if in_memory.layers != layers:
+                raise GsdbError(f"{run_dir / 'COMPUTE_REPORT.csv'}: layers {layers} but SCALE-Sim simulated "
+                                f"layers {in_memory.layers}")
+            sizes = [None] * len(traces)
+        progress.start(sum(size or 1 for size in sizes), f"{run_dir.name}")
         accesses = 0
         # Each (layer, buffer)'s two traces are staged together, its lifetimes and statistics
         # derived from them, and only then appended to accesses (scalesim_derived).
         chunk = create_chunk_table(con)
         for (layer, buffer, level, path), size in zip(traces, sizes):
-            ledger.add(path)
-            stats = load_trace(con, path, run_id, layer, buffer, level, into=chunk)
+            if in_memory is None:
+                ledger.add(path)
+                stats = load_trace(con, path, run_id, layer, buffer, level, into=chunk)
+            else:
+                matrix = in_memory.take(layer, buffer, level)
+                stats = load_trace_matrix(con, matrix, f"{path} (in memory)", run_id, layer, buffer, level, into=chunk)
+                del matrix
             con.execute(
-                "INSERT INTO trace_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO trace_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, layer, buffer, level, str(path), size, stats.trace_rows, stats.accesses,
-                 stats.empty_slots, stats.empty_cells, stats.padding_cells],
+                 stats.empty_slots, stats.empty_cells, stats.padding_cells, "csv" if in_memory is None else "memory"],
             )
             accesses += stats.accesses
             rows_loaded += stats.accesses + 1
             if level == LEVELS[-1]:
                 flush_chunk(con, run_id, layer, buffer)
-            progress.advance(size, f"{run_dir.name} layer {layer}")
+            progress.advance(size or 1, f"{run_dir.name} layer {layer}")
         drop_chunk_table(con)
 
         run_columns: dict[str, object] = {

@@ -28,6 +28,7 @@ LEVELS = ("sram", "dram")
 _SNIFF_BYTES = 1 << 16
 _REJECTS = "_trace_rejects"
 _REJECT_SCANS = "_trace_reject_scans"
+_STAGE = "_trace_stage"
 
 
 def buffer_order(column: str) -> str:
@@ -123,6 +124,44 @@ def _rejection_message(path: Path, line: int, field: int | None, kind: str, text
     return f"{path}: line {line}: {' '.join(message.split())} in {shown!r}"
 
 
+def _matrix_rows_sql(relation: str) -> str:
+    return f"SELECT row[1] AS cycle, (row::DOUBLE[])[2:] AS cells FROM {relation}"
+
+
+def _load_staged(
+    con: duckdb.DuckDBPyConnection, where: str, stage_rows, run_id: int, layer: int, buffer: str, level: str,
+    into: str,
+) -> TraceStats:
+    """Stage one trace's rows with `stage_rows(stage)` (which creates the table `stage`), then insert its
+    accesses into `into`; returns what was found. Errors name `where` (the file, or the in-memory trace)."""
+    try:
+        stage_rows(_STAGE)
+        missing_cycle = con.execute(f"SELECT count(*) FROM {_STAGE} WHERE cycle IS NULL").fetchone()[0]
+        if missing_cycle:
+            raise GsdbError(f"{where}: {missing_cycle} row(s) have no cycle in column 1")
+        con.execute(
+            f"""
+            INSERT INTO {into}
+            SELECT {int(run_id)}, {int(layer)}, '{buffer}', '{level}',
+                   CAST(cycle AS INTEGER), CAST(addr AS INTEGER)
+            FROM (SELECT cycle, unnest(addrs) AS addr FROM {_STAGE})
+            """
+        )
+        rows, accesses, empty_slots, empty_cells, padding = con.execute(
+            f"""SELECT count(*), coalesce(sum(len(addrs)), 0), coalesce(sum(empty_slots), 0),
+                       coalesce(sum(empty_cells), 0), coalesce(sum(padding_cells), 0) FROM {_STAGE}"""
+        ).fetchone()
+    except duckdb.Error as err:
+        raise GsdbError(f"{where}: bad trace: {one_line(err)}") from err
+    finally:
+        try:
+            for table in (_STAGE, _REJECTS, _REJECT_SCANS):
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+        except duckdb.Error:
+            pass  # the transaction already failed; rolling it back drops the table
+    return TraceStats(int(rows), int(accesses), int(empty_slots), int(empty_cells), int(padding))
+
+
 def load_trace(
     con: duckdb.DuckDBPyConnection, path: Path, run_id: int, layer: int, buffer: str, level: str,
     into: str = "accesses",
@@ -130,9 +169,9 @@ def load_trace(
     """Insert one trace file's accesses into `into` (accesses, or a table shaped like it); returns
     what was found in the file."""
     width = _check_file(path)
-    stage = "_trace_stage"
-    try:
-        # The rejects tables are dropped after every file (below), so each read starts without them.
+
+    def stage_rows(stage: str) -> None:
+        # The rejects tables are dropped after every file, so each read starts without them.
         con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_typed_rows_sql(path, width), level)}")
         rejected = con.execute(
             f"SELECT line, column_idx, error_type, csv_line, error_message FROM {_REJECTS} ORDER BY line"
@@ -143,27 +182,35 @@ def load_trace(
                 raise GsdbError(_rejection_message(path, *other[0]))
             # Some row is wider than the first lines: read the file again, line by line.
             con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_line_rows_sql(path), level)}")
-        missing_cycle = con.execute(f"SELECT count(*) FROM {stage} WHERE cycle IS NULL").fetchone()[0]
-        if missing_cycle:
-            raise GsdbError(f"{path}: {missing_cycle} row(s) have no cycle in column 1")
-        con.execute(
-            f"""
-            INSERT INTO {into}
-            SELECT {int(run_id)}, {int(layer)}, '{buffer}', '{level}',
-                   CAST(cycle AS INTEGER), CAST(addr AS INTEGER)
-            FROM (SELECT cycle, unnest(addrs) AS addr FROM {stage})
-            """
-        )
-        rows, accesses, empty_slots, empty_cells, padding = con.execute(
-            f"""SELECT count(*), coalesce(sum(len(addrs)), 0), coalesce(sum(empty_slots), 0),
-                       coalesce(sum(empty_cells), 0), coalesce(sum(padding_cells), 0) FROM {stage}"""
-        ).fetchone()
-    except duckdb.Error as err:
-        raise GsdbError(f"{path}: bad trace: {one_line(err)}") from err
-    finally:
+
+    return _load_staged(con, str(path), stage_rows, run_id, layer, buffer, level, into)
+
+
+def load_trace_matrix(
+    con: duckdb.DuckDBPyConnection, matrix, where: str, run_id: int, layer: int, buffer: str, level: str,
+    into: str = "accesses",
+) -> TraceStats:
+    """Insert the accesses of one trace held in memory as SCALE-Sim's numpy matrix (column 0 the
+    cycle, the others addresses, exactly what it would write to the trace file) into `into`. The
+    same rules apply as to the file: the matrix is handed to DuckDB as Arrow columns, not text."""
+    import numpy as np
+    import pyarrow as pa
+
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[1] < 2:
+        raise GsdbError(f"{where}: not a SCALE-Sim trace (a {matrix.shape} array; a row needs a cycle and an address)")
+    if level == "sram" and matrix.dtype.kind == "f" and not np.array_equal(matrix, np.trunc(matrix)):
+        matrix = np.trunc(matrix)  # SCALE-Sim writes SRAM traces with '%i', which truncates
+    # Each row as one fixed-size list: Arrow wraps the matrix's own buffer, nothing is copied.
+    rows = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(matrix).ravel()), matrix.shape[1])
+    table = pa.table({"row": rows})
+    relation = "_trace_matrix"
+
+    def stage_rows(stage: str) -> None:
+        con.register(relation, table)
         try:
-            for table in (stage, _REJECTS, _REJECT_SCANS):
-                con.execute(f"DROP TABLE IF EXISTS {table}")
-        except duckdb.Error:
-            pass  # the transaction already failed; rolling it back drops the table
-    return TraceStats(int(rows), int(accesses), int(empty_slots), int(empty_cells), int(padding))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_matrix_rows_sql(relation), level)}")
+        finally:
+            con.unregister(relation)
+
+    return _load_staged(con, where, stage_rows, run_id, layer, buffer, level, into)

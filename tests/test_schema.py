@@ -181,6 +181,38 @@ def test_a_read_only_open_upgrades_an_older_warehouse_first(db, monkeypatch):
         con.close()
 
 
+def _reshape_trace_files_as_version_6(db) -> None:
+    """trace_files as versions up to 6 had it: no origin column, a file size in every row."""
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE trace_files DROP COLUMN origin")
+    con.execute("ALTER TABLE trace_files ALTER COLUMN size_bytes SET NOT NULL")
+    con.close()
+
+
+def test_upgrading_from_version_6_marks_every_trace_as_read_from_csv(db):
+    """Rule: before version 7 every trace was parsed from its CSV; the upgrade records that, and
+    lets in-memory traces (no file size) be stored."""
+    from gainsight_db.loaders.ingest import ingest
+
+    con = open_warehouse(db)
+    ingest(con, [EXAMPLE_RUN])
+    before = con.execute("SELECT * EXCLUDE (origin) FROM trace_files ORDER BY ALL").fetchall()
+    con.close()
+    _reshape_trace_files_as_version_6(db)
+    _set_version(db, "6")
+    con = open_warehouse(db)
+    try:
+        assert schema.stored_version(con) == schema.SCHEMA_VERSION
+        assert con.execute("SELECT * EXCLUDE (origin) FROM trace_files ORDER BY ALL").fetchall() == before
+        assert con.execute("SELECT DISTINCT origin FROM trace_files").fetchall() == [("csv",)]
+        con.execute("UPDATE trace_files SET size_bytes = NULL")  # allowed from version 7
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("UPDATE trace_files SET origin = NULL")
+    finally:
+        con.close()
+    assert len(before) == 3 * 6
+
+
 def test_upgrading_from_version_5_computes_the_ingest_time_tables(db):
     """Rule: a version-5 warehouse (lifetimes were views then) gets _generations and _layer_stats
     filled from its accesses on upgrade, so its views show what a fresh ingest shows."""
@@ -194,6 +226,7 @@ def test_upgrading_from_version_5_computes_the_ingest_time_tables(db):
     con.execute("DELETE FROM _generations")
     con.execute("DELETE FROM _layer_stats")
     con.close()
+    _reshape_trace_files_as_version_6(db)
     _set_version(db, "5")
     con = open_warehouse(db, create=False, read_only=True)
     try:

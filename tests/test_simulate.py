@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import EXAMPLE_RUN
+from conftest import EXAMPLE_RUN, cli_runner
 from trace_reference import run_access_counts
 
 
@@ -18,7 +18,7 @@ def test_simulate_conv_topology_without_trailing_commas(gsdb, tmp_path):
     )
     config = EXAMPLE_RUN / "inputs" / "tiny_8x8_ws.cfg"
     out = tmp_path / "sim"
-    result = gsdb("simulate", "--topology", topology, "--config", config, "--out", out)
+    result = gsdb("simulate", "--topology", topology, "--config", config, "--out", out, "--keep-csv")
     assert "ingested run 1 tiny_8x8_ws: 2 layers" in result.stdout
 
     run_dir = out / "tiny_8x8_ws"
@@ -50,7 +50,8 @@ def test_simulating_the_example_reproduces_its_traces(gsdb, tmp_path):
     """The example run was made by scalesim 3.0.0: simulating its inputs again gives the same files."""
     inputs = EXAMPLE_RUN / "inputs"
     out = tmp_path / "sim"
-    gsdb("simulate", "--topology", inputs / "tiny3.csv", "--config", inputs / "tiny_8x8_ws.cfg", "--out", out, "-q")
+    gsdb("simulate", "--topology", inputs / "tiny3.csv", "--config", inputs / "tiny_8x8_ws.cfg", "--out", out, "-q",
+          "--keep-csv")
     original = EXAMPLE_RUN / "tiny_8x8_ws"
     for path in original.rglob("*.csv"):
         assert (out / "tiny_8x8_ws" / path.relative_to(original)).read_bytes() == path.read_bytes(), path
@@ -67,3 +68,40 @@ def test_simulate_refuses_missing_inputs_and_a_used_folder(gsdb, tmp_path, db):
                    "--out", used, check=False)
     assert refused.returncode == 1 and "not empty" in refused.stderr
     assert not db.exists()
+
+
+def test_simulating_in_memory_gives_what_ingesting_the_csv_files_gives(gsdb, tmp_path):
+    """Rule: traces handed over from SCALE-Sim's memory load exactly as its trace CSVs do. The
+    example run's CSVs were written by scalesim 3.0.0 from the same inputs."""
+    inputs = EXAMPLE_RUN / "inputs"
+    out = tmp_path / "sim"
+    gsdb("simulate", "--topology", inputs / "tiny3.csv", "--config", inputs / "tiny_8x8_ws.cfg", "--out", out, "-q")
+    assert not list((out / "tiny_8x8_ws").glob("layer*")), "no trace CSVs without --keep-csv"
+    files = cli_runner(tmp_path / "from_csv.duckdb")
+    files("ingest", EXAMPLE_RUN, "-q")
+
+    def rows(run, sql):
+        return run("query", sql, "-f", "csv").stdout.splitlines()
+
+    for sql in ("SELECT * EXCLUDE (run_id) FROM accesses ORDER BY ALL",
+                "SELECT * EXCLUDE (run_id) FROM lifetimes ORDER BY ALL",
+                "SELECT * EXCLUDE (run_id) FROM dead_writes ORDER BY ALL",
+                "SELECT * EXCLUDE (run_id) FROM layer_stats ORDER BY ALL",
+                "SELECT * EXCLUDE (run_id, path, size_bytes, origin) FROM trace_files ORDER BY ALL"):
+        in_memory, from_csv = rows(gsdb, sql), rows(files, sql)
+        assert len(in_memory) > 1 and in_memory == from_csv, sql
+    orphans = "SELECT count(*) FROM orphan_reads"
+    assert rows(gsdb, orphans) == rows(files, orphans)
+    origins = rows(gsdb, "SELECT DISTINCT origin, size_bytes IS NULL AS no_size FROM trace_files")
+    assert origins == ["origin,no_size", "memory,True"]
+
+
+def test_a_run_simulated_in_memory_has_no_traces_to_ingest_again(gsdb, tmp_path):
+    inputs = EXAMPLE_RUN / "inputs"
+    out = tmp_path / "sim"
+    gsdb("simulate", "--topology", inputs / "tiny3.csv", "--config", inputs / "tiny_8x8_ws.cfg", "--out", out, "-q")
+    again = gsdb("ingest", out / "tiny_8x8_ws", check=False)
+    assert again.returncode == 1
+    assert again.stderr.strip().endswith("IFMAP_SRAM_TRACE.csv: trace file is missing")
+    runs = gsdb("query", "SELECT count(*) AS n FROM runs", "-f", "csv").stdout.splitlines()
+    assert runs == ["n", "1"]

@@ -1,0 +1,66 @@
+"""A trace handed over as SCALE-Sim's numpy matrix loads exactly as the CSV SCALE-Sim writes from it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gainsight_db.errors import GsdbError
+from gainsight_db.loaders.scalesim_traces import load_trace, load_trace_matrix
+from gainsight_db.warehouse import open_warehouse
+
+# SCALE-Sim's own writers: SRAM traces with '%i', DRAM traces (read/write buffers) with '%s'.
+WRITER_FORMAT = {"sram": "%i", "dram": "%s"}
+
+CASES = {
+    # Rule: -1 is an idle lane; SRAM cells are written truncated, so 7.9 is address 7.
+    "sram": (np.array([[0.0, 5.0, -1.0, 7.9], [1.0, -1.0, -1.0, 2.0]]),
+             [(0, 5), (0, 7), (1, 2)], {"trace_rows": 2, "empty_slots": 3, "padding_cells": 0}),
+    # Rule: a trailing run of two or more 1.0 in a DRAM row is padding; a single trailing 1.0 is address 1.
+    "dram": (np.array([[-3.0, 4.0, 1.0, 1.0], [2.0, 6.0, -1.0, 1.0], [5.0, 1.0, 1.0, 1.0]]),
+             [(-3, 4), (2, 6), (2, 1)], {"trace_rows": 3, "empty_slots": 1, "padding_cells": 5}),
+}
+
+
+def _loaded(con) -> list[tuple[int, int]]:
+    rows = con.execute("SELECT cycle, addr FROM accesses ORDER BY cycle, addr").fetchall()
+    con.execute("DELETE FROM accesses")
+    return rows
+
+
+@pytest.mark.parametrize("level", ["sram", "dram"])
+def test_a_matrix_loads_like_the_csv_written_from_it(level, db, tmp_path):
+    matrix, expected, counts = CASES[level]
+    csv = tmp_path / "TRACE.csv"
+    np.savetxt(csv, matrix, fmt=WRITER_FORMAT[level], delimiter=",")
+    con = open_warehouse(db)
+    try:
+        from_matrix = load_trace_matrix(con, matrix, "in memory", 1, 0, "ifmap", level)
+        matrix_rows = _loaded(con)
+        from_csv = load_trace(con, csv, 1, 0, "ifmap", level)
+        csv_rows = _loaded(con)
+    finally:
+        con.close()
+    assert matrix_rows == csv_rows == sorted(expected)
+    assert from_matrix == from_csv
+    assert from_matrix.accesses == len(expected)
+    assert {k: getattr(from_matrix, k) for k in counts} == counts
+
+
+@pytest.mark.parametrize("matrix, problem", [
+    (np.arange(4.0), "not a SCALE-Sim trace"),
+    (np.zeros((3, 1)), "not a SCALE-Sim trace"),
+    (None, "not a SCALE-Sim trace"),
+    (np.array([[0.0, np.nan]]), "bad trace"),
+])
+def test_an_unusable_matrix_is_named_in_a_one_line_error(matrix, problem, db):
+    con = open_warehouse(db)
+    try:
+        with pytest.raises(GsdbError) as err:
+            load_trace_matrix(con, matrix, "layer0/IFMAP_SRAM_TRACE.csv (in memory)", 1, 0, "ifmap", "sram")
+        assert con.execute("SELECT count(*) FROM accesses").fetchone()[0] == 0
+    finally:
+        con.close()
+    message = str(err.value)
+    assert message.startswith("layer0/IFMAP_SRAM_TRACE.csv (in memory): ") and problem in message
+    assert "\n" not in message
