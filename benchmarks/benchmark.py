@@ -7,13 +7,19 @@ own process (wall time, CSV throughput, peak resident memory):
   a. floor: DuckDB reading every trace file once, with no transformation
   b. `gsdb ingest` of the run
   c. computing every SCALE-Sim view and report (every row and column, hashed)
-  d. a plain-Python dict-based lifetime computation like GainSight's scripts (the baseline)
+  d. a plain-Python dict-based lifetime computation like GainSight's scripts (the baseline):
+     per layer, lifetimes to CSV, read back for the per-buffer aggregate
   e. `gsdb export parquet`
+  f. `gsdb simulate` both ways, SCALE-Sim run again in the process that ingests: its traces handed
+     to DuckDB in memory, and written as CSV (`--keep-csv`) then ingested from the files; each
+     split into SCALE-Sim's part and the ingest's
 
-and prints the ratios (b+c)/a and d/(b+c). With `--memory-limit 1GB` it also repeats b and c
-under that limit (spilling next to the warehouse) and checks the statistics are the same.
+and prints the ratios (b+c)/a and d/(b+c). The floor is taken three times and the median used (it
+varies with the page cache). With `--memory-limit 1GB` it also repeats b and c under that limit
+(spilling next to the warehouse) and checks the statistics are the same.
 
-    python benchmarks/benchmark.py [--small] [--cache DIR] [--skip-baseline] [--memory-limit 1GB]
+    python benchmarks/benchmark.py [--small] [--cache DIR] [--skip-baseline] [--skip-simulate]
+                                   [--memory-limit 1GB]
 """
 
 from __future__ import annotations
@@ -53,18 +59,24 @@ def measure(name: str, argv: list[str], env: dict | None = None) -> dict:
     return {"step": name, "wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": out.strip()}
 
 
+def topology_of(cache: Path, small: bool) -> Path:
+    """ResNet-18's topology, or (small) a copy of its first three layers in the cache."""
+    if not small:
+        return TOPOLOGY
+    topology = cache / "resnet18_first3" / "Resnet18_first3.csv"
+    if not topology.is_file():
+        topology.parent.mkdir(parents=True, exist_ok=True)
+        topology.write_text("\n".join(TOPOLOGY.read_text().splitlines()[:4]) + "\n")
+    return topology
+
+
 def generate(cache: Path, small: bool) -> Path:
     """The cached SCALE-Sim run directory, made with the real scalesim package if missing."""
     folder = cache / ("resnet18_first3" if small else "resnet18")
     done = folder / ".complete"
     if not done.exists():
         shutil.rmtree(folder, ignore_errors=True)
-        topology = TOPOLOGY
-        if small:
-            folder.mkdir(parents=True)
-            lines = TOPOLOGY.read_text().splitlines()
-            topology = folder / "Resnet18_first3.csv"
-            topology.write_text("\n".join(lines[:4]) + "\n")
+        topology = topology_of(cache, small)
         print(f"generating {folder.name} with scalesim (ResNet-18 takes a few minutes) ...", flush=True)
         code = ("import sys; from pathlib import Path; from gainsight_db.simulate import simulate; "
                 "print(simulate(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), keep_csv=True).run_dir)")
@@ -102,7 +114,71 @@ def views_code(db: Path, memory_limit: str | None) -> str:
         "    con.execute(f'SELECT count(*), sum(hash(t)) FROM (SELECT * FROM {view}) AS t').fetchone()\n"
         "print(con.execute('SELECT count(*), sum(lifetime_cycles) FROM lifetimes').fetchone())\n"
         "print(con.execute('SELECT * FROM layer_stats ORDER BY ALL').fetchall())\n"
+        "print(con.execute('SELECT layer, buffer, lifetimes, lifetime_mean, lifetime_median, lifetime_p90, '\n"
+        "                  'lifetime_p99, lifetime_min, lifetime_max, read_active_cycles, write_active_cycles '\n"
+        "                  'FROM layer_stats ORDER BY ALL').fetchall())\n"
     )
+
+
+def same_aggregates(views_stdout: str, baseline_dir: Path) -> bool:
+    """The baseline's per-layer aggregate CSVs against the warehouse's layer_stats (floats to 1e-9)."""
+    import csv
+    import math
+
+    ours = {(r[0], r[1]): r[2:] for r in eval(views_stdout.splitlines()[2])}
+    theirs = {}
+    for path in baseline_dir.glob("layer*_aggregate.csv"):
+        with open(path, newline="") as handle:
+            for row in csv.DictReader(handle):
+                figures = [row[k] for k in ("lifetimes", "mean", "median", "p90", "p99", "min", "max",
+                                            "read_active_cycles", "write_active_cycles")]
+                theirs[(int(path.name[5:].split("_")[0]), row["buffer"])] = [float(f) if f else None for f in figures]
+
+    def close(a, b):
+        return a is None and b is None or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))
+
+    return ours.keys() == theirs.keys() and all(
+        all(close(a, b) for a, b in zip(ours[k], theirs[k])) for k in ours)
+
+
+def simulate_code(topology: Path, out: Path, db: Path, keep_csv: bool) -> str:
+    """SCALE-Sim, then (from memory) the ingest `gsdb simulate` runs; prints the two times."""
+    return (
+        "import time\n"
+        "from pathlib import Path\n"
+        "from gainsight_db.loaders.ingest import ingest_simulated\n"
+        "from gainsight_db.loaders.scalesim_ingest import ScalesimOptions\n"
+        "from gainsight_db.simulate import simulate\n"
+        "from gainsight_db.warehouse import open_warehouse\n"
+        "start = time.perf_counter()\n"
+        f"sim = simulate(Path({str(topology)!r}), Path({str(CONFIG)!r}), Path({str(out)!r}), keep_csv={keep_csv})\n"
+        "simulated = time.perf_counter()\n"
+        + ("" if keep_csv else
+           f"con = open_warehouse(Path({str(db)!r}))\n"
+           "ingest_simulated(con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology))\n"
+           "con.close()\n")
+        + "print(simulated - start, time.perf_counter() - simulated)\n"
+    )
+
+
+def simulate_steps(topology: Path, work: Path) -> list[dict]:
+    """f: SCALE-Sim with its traces ingested from memory, and SCALE-Sim writing CSV then `gsdb ingest`."""
+    memory = measure("f. simulate, traces in memory", [
+        sys.executable, "-c", simulate_code(topology, work / "sim_memory", work / "simulated.duckdb", False)])
+    csv = measure("f. simulate --keep-csv (SCALE-Sim only)", [
+        sys.executable, "-c", simulate_code(topology, work / "sim_csv", work / "unused.duckdb", True)])
+    run_dir = next(p for p in (work / "sim_csv").iterdir() if p.is_dir() and p.name != "inputs")
+    ingest = measure("f. ingest of those CSVs", [_gsdb(), "ingest", str(run_dir), "--db", str(work / "csv.duckdb"), "-q"])
+    shutil.rmtree(work / "sim_csv", ignore_errors=True)
+    for step in (memory, csv):
+        step["sim_s"], step["ingest_s"] = map(float, step["stdout"].split())
+    print(f"\nSCALE-Sim to warehouse, traces in memory: {memory['wall_s']:.1f} s "
+          f"(SCALE-Sim {memory['sim_s']:.1f} s, ingest from memory {memory['ingest_s']:.1f} s, "
+          f"peak RSS {memory['peak_rss_mb']:.0f} MB)")
+    print(f"SCALE-Sim to warehouse through CSV: {csv['wall_s'] + ingest['wall_s']:.1f} s "
+          f"(SCALE-Sim writing CSV {csv['sim_s']:.1f} s, ingest from CSV {ingest['wall_s']:.1f} s, "
+          f"peak RSS {max(csv['peak_rss_mb'], ingest['peak_rss_mb']):.0f} MB)")
+    return [memory, csv, ingest]
 
 
 def run_pipeline(run_dir: Path, work: Path, memory_limit: str | None) -> list[dict]:
@@ -119,6 +195,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="first three ResNet-18 layers only")
     parser.add_argument("--cache", type=Path, default=HERE / ".cache", help="where generated workloads are kept")
     parser.add_argument("--skip-baseline", action="store_true", help="skip the slow plain-Python baseline (d)")
+    parser.add_argument("--skip-simulate", action="store_true", help="skip running SCALE-Sim twice (f)")
     parser.add_argument("--memory-limit", help="also run b and c with this DuckDB memory limit, e.g. 1GB")
     args = parser.parse_args()
 
@@ -127,16 +204,22 @@ def main() -> None:
     print(f"workload: {run_dir} ({csv_bytes / 1e6:.0f} MB of trace CSV)", flush=True)
     work = Path(tempfile.mkdtemp(prefix="gsdb-bench-", dir=args.cache))
     try:
-        steps = [measure("a. floor (read every trace once)", [sys.executable, "-c", floor_code(run_dir)])]
+        floors = [measure("a. floor (read every trace once)", [sys.executable, "-c", floor_code(run_dir)])
+                  for _ in range(3)]
+        print("floor runs: " + ", ".join(f"{f['wall_s']:.1f} s" for f in floors), flush=True)
+        steps = [sorted(floors, key=lambda f: f["wall_s"])[1]]
         steps += run_pipeline(run_dir, work, None)
         if not args.skip_baseline:
-            steps.append(measure("d. python dict baseline", [sys.executable, str(HERE / "python_baseline.py"), str(run_dir)]))
+            steps.append(measure("d. python dict baseline", [sys.executable, str(HERE / "python_baseline.py"), str(run_dir),
+                                                             str(work / "baseline")]))
         steps.append(measure("e. export parquet", [_gsdb(), "export", "parquet", "--db", str(work / "gainsight.duckdb"),
                                                      "--out", str(work / "parquet"), "-q"]))
+        simulated = [] if args.skip_simulate else simulate_steps(topology_of(args.cache, args.small), work)
         limited = []
         if args.memory_limit:
             limited = run_pipeline(run_dir, work, args.memory_limit)
             steps += limited
+        steps += simulated
         print(f"\n{'step':44} {'wall s':>8} {'MB/s CSV':>9} {'peak RSS MB':>12}")
         for s in steps:
             print(f"{s['step']:44} {s['wall_s']:8.2f} {csv_bytes / 1e6 / s['wall_s']:9.1f} {s['peak_rss_mb']:12.0f}")
@@ -149,9 +232,15 @@ def main() -> None:
             sql = eval(t["c"]["stdout"].splitlines()[0])  # (count, sum) printed by the views step
             print(f"lifetimes: warehouse {sql[0]:,} (sum {sql[1]:,}), python baseline {count:,} (sum {total:,})"
                   f" -> {'same' if (count, total) == tuple(sql) else 'DIFFERENT'}")
+            print(f"per-layer aggregates (lifetime count, mean, median, p90, p99, min, max, active cycles): "
+                  f"{'same' if same_aggregates(t['c']['stdout'], work / 'baseline') else 'DIFFERENT'}")
         if limited:
             same = limited[1]["stdout"] == t["c"]["stdout"]
             print(f"results with --memory-limit {args.memory_limit}: {'same' if same else 'DIFFERENT'}")
+        if simulated:
+            simulated_views = measure("c. views (simulated in memory)", [sys.executable, "-c", views_code(work / "simulated.duckdb", None)])
+            same = simulated_views["stdout"] == t["c"]["stdout"]
+            print(f"results of the run simulated in memory: {'same' if same else 'DIFFERENT'}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

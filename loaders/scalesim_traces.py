@@ -29,6 +29,7 @@ _SNIFF_BYTES = 1 << 16
 _REJECTS = "_trace_rejects"
 _REJECT_SCANS = "_trace_reject_scans"
 _STAGE = "_trace_stage"
+_MATRIX_BATCH_ROWS = 16384
 
 
 def buffer_order(column: str) -> str:
@@ -201,9 +202,14 @@ def load_trace_matrix(
         raise GsdbError(f"{where}: not a SCALE-Sim trace (a {matrix.shape} array; a row needs a cycle and an address)")
     if level == "sram" and matrix.dtype.kind == "f" and not np.array_equal(matrix, np.trunc(matrix)):
         matrix = np.trunc(matrix)  # SCALE-Sim writes SRAM traces with '%i', which truncates
-    # Each row as one fixed-size list: Arrow wraps the matrix's own buffer, nothing is copied.
+    # Each row as one fixed-size list: Arrow wraps the matrix's own buffer, nothing is copied. Batches
+    # of rows let DuckDB scan it on every thread.
     rows = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(matrix).ravel()), matrix.shape[1])
-    table = pa.table({"row": rows})
+    table = pa.Table.from_batches(
+        [pa.record_batch({"row": rows.slice(start, _MATRIX_BATCH_ROWS)})
+         for start in range(0, len(rows), _MATRIX_BATCH_ROWS)],
+        schema=pa.schema({"row": rows.type}),
+    )
     relation = "_trace_matrix"
 
     def stage_rows(stage: str) -> None:
