@@ -10,6 +10,9 @@ Each file is read once with a typed `read_csv` (its width taken from its first l
 rejected rows aside instead of failing: a file with a row wider than that is read again line by line
 and split, which handles any width; any other rejected row (a cell that is not a number) stops the
 ingest with the file, line and field named.
+
+`gsdb simulate` hands over the same traces as SCALE-Sim's numpy matrices (`load_trace_matrix`): they
+go through the same SQL, so every rule above applies to them unchanged.
 """
 
 from __future__ import annotations
@@ -193,7 +196,7 @@ def load_trace_matrix(
 ) -> TraceStats:
     """Insert the accesses of one trace held in memory as SCALE-Sim's numpy matrix (column 0 the
     cycle, the others addresses, exactly what it would write to the trace file) into `into`. The
-    same rules apply as to the file: the matrix is handed to DuckDB as Arrow columns, not text."""
+    same rules apply as to the file; the matrix reaches DuckDB as Arrow, one list per row, not text."""
     import numpy as np
     import pyarrow as pa
 
