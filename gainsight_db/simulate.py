@@ -1,8 +1,8 @@
 """`gsdb simulate`: run SCALE-Sim (the `scalesim` package, v3) into a fresh folder.
 
 SCALE-Sim writes its reports there; its traces are kept in memory and handed to the loader as they
-are (`InMemoryTraces`), and written as trace CSVs too only when asked (`keep_csv`): formatting them
-as text and parsing them back is most of the cost of a CSV round trip.
+are (`InMemoryTraces`), and written as trace CSVs too only when asked (`keep_csv`): writing them as
+text takes SCALE-Sim about a quarter of its run time on ResNet-18 (docs/performance.md).
 
 SCALE-Sim's own entry points exit 0 (or call exit()) on missing inputs, so the inputs are checked
 before and the outputs after the run. v3 needs a layout file: one with only a header line is

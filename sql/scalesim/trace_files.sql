@@ -6,7 +6,7 @@
 -- @column level 'sram' or 'dram'.
 -- @column path Absolute path of the trace CSV (for an in-memory trace, where SCALE-Sim writes it; the file exists only with `gsdb simulate --keep-csv`).
 -- @column size_bytes File size (bytes); NULL for an in-memory trace.
--- @column trace_rows Lines (cycles) in the file.
+-- @column trace_rows Rows (cycles) in the trace: lines of the file, or rows of the in-memory matrix.
 -- @column accesses Accesses loaded into accesses (cells that are not empty, -1 or padding).
 -- @column empty_slots Cells equal to -1 (an idle lane), not accesses.
 -- @column empty_cells Empty cells (ragged or blank), not accesses.
