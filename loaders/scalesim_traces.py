@@ -203,7 +203,7 @@ def load_trace_matrix(
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[1] < 2:
         raise GsdbError(f"{where}: not a SCALE-Sim trace (a {matrix.shape} array; a row needs a cycle and an address)")
-    if level == "sram" and matrix.dtype.kind == "f" and not np.array_equal(matrix, np.trunc(matrix)):
+    if level == "sram" and matrix.dtype.kind == "f":
         matrix = np.trunc(matrix)  # SCALE-Sim writes SRAM traces with '%i', which truncates
     # Each row as one fixed-size list: Arrow wraps the matrix's own buffer, nothing is copied. Batches
     # of rows let DuckDB scan it on every thread.
