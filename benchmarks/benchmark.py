@@ -106,7 +106,7 @@ def views_code(db: Path, memory_limit: str | None) -> str:
     the memory limit given), then print a checksum of lifetimes and the per-layer statistics."""
     return (
         "from pathlib import Path\n"
-        "from gainsight_db.warehouse import EngineSettings, open_warehouse\n"
+        "from gainsight_db.warehouse.connection import EngineSettings, open_warehouse\n"
         f"con = open_warehouse(Path({str(db)!r}), create=False, read_only=True, "
         f"settings=EngineSettings(memory_limit={memory_limit!r}))\n"
         # every column of every row is computed (hashed), nothing is kept
@@ -149,7 +149,7 @@ def simulate_code(topology: Path, out: Path, db: Path, keep_csv: bool) -> str:
         "from gainsight_db.loaders.ingest import ingest_simulated\n"
         "from gainsight_db.loaders.scalesim_ingest import ScalesimOptions\n"
         "from gainsight_db.simulate import simulate\n"
-        "from gainsight_db.warehouse import open_warehouse\n"
+        "from gainsight_db.warehouse.connection import open_warehouse\n"
         "start = time.perf_counter()\n"
         f"sim = simulate(Path({str(topology)!r}), Path({str(CONFIG)!r}), Path({str(out)!r}), keep_csv={keep_csv})\n"
         "simulated = time.perf_counter()\n"

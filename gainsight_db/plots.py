@@ -10,8 +10,8 @@ from typing import Any
 
 import duckdb
 
-from gainsight_db.errors import GsdbError
-from gainsight_db.staging import write_atomically
+from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.staging import write_atomically
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 BUFFERS = ("ifmap", "filter", "ofmap")

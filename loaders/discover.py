@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 
 SCALESIM_REPORTS = ("COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv")
 TRACE_SUFFIX = ".json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 
 
 def read_head(path: Path, what: str, limit: int) -> bytes:

@@ -6,7 +6,7 @@ import hashlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 
 _CHUNK = 1 << 20
 

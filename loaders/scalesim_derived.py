@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import duckdb
 
-from gainsight_db.loaders.scalesim_traces import BUFFERS
-from gainsight_db.loaders.sql_text import quote_identifier, quote_literal
+from gainsight_db.common.buffers import BUFFERS
+from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # (table, the table macro that computes it for one run, layer and buffer); in this order, because
 # _layer_stats_of reads _generations.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders import catalog
 from gainsight_db.loaders.provenance import FileLedger
 from gainsight_db.loaders.scalesim_derived import create_chunk_table, drop_chunk_table, flush_chunk
@@ -16,8 +16,9 @@ from gainsight_db.loaders.scalesim_inputs import (RunConfig, Topology, find_conf
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces
 from gainsight_db.loaders.scalesim_reports import (REQUIRED_REPORTS, SPARSE, load_report,
                                                    report_format_version)
-from gainsight_db.loaders.scalesim_traces import BUFFERS, LEVELS, load_trace, load_trace_matrix, trace_file_name
-from gainsight_db.progress import NoProgress, Progress
+from gainsight_db.common.buffers import BUFFERS, LEVELS
+from gainsight_db.loaders.scalesim_traces import load_trace, load_trace_matrix, trace_file_name
+from gainsight_db.common.progress import NoProgress, Progress
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 
 
 @dataclass(frozen=True)

@@ -22,23 +22,15 @@ from pathlib import Path
 
 import duckdb
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders.input_files import read_head
-from gainsight_db.loaders.sql_text import one_line, quote_literal
+from gainsight_db.common.sql_text import one_line, quote_literal
 
-BUFFERS = ("ifmap", "filter", "ofmap")
-LEVELS = ("sram", "dram")
 _SNIFF_BYTES = 1 << 16
 _REJECTS = "_trace_rejects"
 _REJECT_SCANS = "_trace_reject_scans"
 _STAGE = "_trace_stage"
 _MATRIX_BATCH_ROWS = 16384
-
-
-def buffer_order(column: str) -> str:
-    """SQL that sorts a buffer column in BUFFERS' order (ifmap, filter, ofmap; anything else last)."""
-    cases = " ".join(f"WHEN '{b}' THEN {i}" for i, b in enumerate(BUFFERS))
-    return f"CASE CAST({column} AS VARCHAR) {cases} ELSE {len(BUFFERS)} END"
 
 
 def trace_file_name(buffer: str, level: str) -> str:

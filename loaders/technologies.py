@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 
 NUMBERS = ("retention_s", "area_um2_per_bit", "read_pj_per_bit", "write_pj_per_bit",
            "refresh_pj_per_bit", "leakage_pw_per_bit")

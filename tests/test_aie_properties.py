@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aie_compare import PARAMS, core, load, warehouse_aggregate, warehouse_cores, write_trace
+from aie_compare import PARAMS, load, warehouse_aggregate, warehouse_cores, write_trace
 from aie_reference import Params, Tunables, aggregate, analyse, group_events, in_order_pairs, kernel_steps
 
-from gainsight_db.schema import ensure_schema
+from gainsight_db.warehouse.schema import ensure_schema
 
 _names = itertools.count()
 

@@ -16,7 +16,7 @@ import pytest
 from aie_compare import CORE0, CORE1, CORE2, core, load, warehouse_aggregate, warehouse_cores, write_trace
 from aie_reference import Params, Tunables, aggregate, analyse
 
-from gainsight_db.schema import ensure_schema
+from gainsight_db.warehouse.schema import ensure_schema
 
 P = Params(M=64, K=64, N=64, m=32, k=32, n=32, rows=1, cols=4, hwid="npu1", warmup=1, iterations=2)
 PER_CORE = 65536.0

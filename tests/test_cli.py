@@ -130,7 +130,7 @@ def test_duckdb_progress_bar_is_off_so_it_cannot_corrupt_piped_output(gsdb, exam
 def test_memory_limit_defaults_to_the_warehouse_default_and_can_be_set(tmp_path):
     """The warehouse caps DuckDB's memory (DuckDB's own default is 80% of the machine) unless
     --memory-limit says otherwise; --threads and --temp-dir reach DuckDB too."""
-    from gainsight_db.warehouse import DEFAULT_MEMORY_LIMIT, EngineSettings, open_warehouse
+    from gainsight_db.warehouse.connection import DEFAULT_MEMORY_LIMIT, EngineSettings, open_warehouse
 
     def settings(**kwargs):
         con = open_warehouse(tmp_path / "w.duckdb", settings=EngineSettings(**kwargs))

@@ -11,7 +11,7 @@ import sqlglot
 
 from conftest import EXAMPLE_RUN, cli_runner
 
-from gainsight_db.schema import load_objects
+from gainsight_db.warehouse.schema import load_objects
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from conftest import SCALESIM_SAMPLES, cli_runner, run_id_of
 from lifetime_reference import analyse, close, layer_stats
 from trace_reference import run_accesses, total_cycles
 
-from gainsight_db.errors import GsdbError
-from gainsight_db.staging import staged_folder
+from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.staging import staged_folder
 
 GAINSIGHT_AGGREGATE = ("data_type", "lifetime_mean", "lifetime_median", "lifetime_p90", "lifetime_max",
                        "read_freq_pct", "write_freq_pct", "reads", "writes", "footprint_words")

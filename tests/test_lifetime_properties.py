@@ -4,7 +4,6 @@ on every shared SCALE-Sim sample."""
 from __future__ import annotations
 
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +14,7 @@ from trace_reference import BUFFERS, LEVELS, run_accesses
 
 from gainsight_db.loaders.ingest import ingest
 from gainsight_db.loaders.scalesim_derived import derive_run
-from gainsight_db.warehouse import open_warehouse
+from gainsight_db.warehouse.connection import open_warehouse
 
 STAT_COLUMNS = (
     "lifetimes", "lifetime_mean", "lifetime_median", "lifetime_p90", "lifetime_p99", "lifetime_min",

@@ -11,7 +11,7 @@ import pytest
 from tiny_runs import make_run
 
 from gainsight_db.loaders.ingest import ingest
-from gainsight_db.warehouse import open_warehouse
+from gainsight_db.warehouse.connection import open_warehouse
 
 @pytest.fixture
 def views(tmp_path):

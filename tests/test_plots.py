@@ -12,10 +12,10 @@ from conftest import EXAMPLE_RUN, SCALESIM_SAMPLES
 from lifetime_reference import analyse
 from trace_reference import run_accesses, total_cycles
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders.ingest import ingest
 from gainsight_db.plots import plot_lifetimes, plot_memtech, plot_runs
-from gainsight_db.warehouse import open_warehouse
+from gainsight_db.warehouse.connection import open_warehouse
 
 RUNS = [EXAMPLE_RUN / "tiny_8x8_ws", SCALESIM_SAMPLES["v3_api_tiny_8x16_os"]]
 

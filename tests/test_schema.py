@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from gainsight_db import schema
-from gainsight_db.errors import GsdbError
-from gainsight_db.warehouse import open_warehouse
+from gainsight_db.warehouse import schema
+from gainsight_db.common.errors import GsdbError
+from gainsight_db.warehouse.connection import open_warehouse
 
 from conftest import EXAMPLE_RUN
 
@@ -164,7 +164,7 @@ def test_a_read_command_upgrades_an_older_warehouse(db, gsdb, monkeypatch):
 
 
 def test_floats_render_without_crashing_on_nan_and_infinity():
-    from gainsight_db.output import OutputFormat, render
+    from gainsight_db.cli.output import OutputFormat, render
 
     text = render(["x"], [(1.0,), (2.5,), (float("nan"),), (float("inf"),), (None,)], OutputFormat.csv)
     assert text.splitlines() == ["x", "1.0", "2.5", "nan", "inf", '""']  # csv quotes a lone empty field

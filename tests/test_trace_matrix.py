@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders.scalesim_traces import load_trace, load_trace_matrix
-from gainsight_db.warehouse import open_warehouse
+from gainsight_db.warehouse.connection import open_warehouse
 
 # SCALE-Sim's own writers: SRAM traces with '%i', DRAM traces (read/write buffers) with '%s'.
 WRITER_FORMAT = {"sram": "%i", "dram": "%s"}

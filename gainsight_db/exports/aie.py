@@ -22,8 +22,8 @@ from typing import Any
 
 import duckdb
 
-from gainsight_db.errors import GsdbError
-from gainsight_db.staging import staged_folder
+from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.staging import staged_folder
 
 _REQUIRED = {"gemm_m": "--M", "gemm_k": "--K", "gemm_n": "--N", "rows": "--row", "cols": "--col",
              "warmup": "--warmup", "iterations": "--iterations"}

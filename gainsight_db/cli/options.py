@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import duckdb
 import typer
 
-from gainsight_db.output import OutputFormat
-from gainsight_db.warehouse import DB_ENV, EngineSettings, open_warehouse
+from gainsight_db.cli.output import OutputFormat
+from gainsight_db.warehouse.connection import DB_ENV, EngineSettings, open_warehouse
 
 DbOption = Annotated[
     Path, typer.Option("--db", envvar=DB_ENV, help=f"Warehouse file (also ${DB_ENV}).", show_default=True)

@@ -5,8 +5,6 @@ refreshes, area and energy with their ratios to SRAM, plus the best heterogeneou
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 from typing import Any
 
 import duckdb

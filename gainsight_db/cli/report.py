@@ -9,14 +9,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from gainsight_db.cli_options import (
+from gainsight_db.cli.options import (
     DbOption, FormatOption, LayerOption, OutputOption, RequiredRunOption, RunOption, open_db,
 )
-from gainsight_db.loaders.scalesim_traces import buffer_order
-from gainsight_db.output import OutputFormat, emit_query
-from gainsight_db.warehouse import DEFAULT_DB
+from gainsight_db.common.buffers import buffer_order
+from gainsight_db.cli.output import OutputFormat, emit_query
+from gainsight_db.warehouse.connection import DEFAULT_DB
 
-report_app = typer.Typer(help="Report tables (lifetimes, per-layer and per-run statistics, histograms).",
+app = typer.Typer(help="Report tables (lifetimes, per-layer and per-run statistics, histograms).",
                          no_args_is_help=True)
 
 
@@ -36,7 +36,7 @@ def report_view(
 ) -> None:
     """Print `columns` of `view` (aliased v, joined to runs as r) for the runs of `kind`, or the
     selected run, layer and buffer."""
-    from gainsight_db.run_lookup import resolve_run
+    from gainsight_db.warehouse.runs import resolve_run
 
     con = open_db(db, write=False)
     try:
@@ -63,7 +63,7 @@ def report_view(
 _BUFFER_ORDER = buffer_order("v.buffer")
 
 
-@report_app.command()
+@app.command()
 def lifetimes(
     run: RunOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
@@ -73,7 +73,7 @@ def lifetimes(
             format, output, run, layer, buffer)
 
 
-@report_app.command()
+@app.command()
 def layers(
     run: RunOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
@@ -84,7 +84,7 @@ def layers(
             joins="LEFT JOIN layers AS l ON l.run_id = v.run_id AND l.layer = v.layer")
 
 
-@report_app.command("run")
+@app.command("run")
 def run_report(
     run: RunOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
@@ -93,7 +93,7 @@ def run_report(
     report_view(db, "run_stats", "v.*", f"v.run_id, {_BUFFER_ORDER}", format, output, run, None, buffer)
 
 
-@report_app.command()
+@app.command()
 def histogram(
     run: RunOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
@@ -118,8 +118,8 @@ def _memtech_report(
     db: Path, view: str, columns: str, order: str, run: str, fmt: OutputFormat, output: Path | None,
     options,
 ) -> None:
-    from gainsight_db.memtech_setup import apply_memtech_options
-    from gainsight_db.run_lookup import resolve_run
+    from gainsight_db.reports.memtech_settings import apply_memtech_options
+    from gainsight_db.warehouse.runs import resolve_run
 
     if options.changes_anything:
         con = open_db(db)
@@ -130,30 +130,67 @@ def _memtech_report(
     report_view(db, view, columns, order, fmt, output, run)
 
 
-@report_app.command()
+@app.command()
 def memtech(
     run: RequiredRunOption, clock_hz: ClockOption = None, word_bits: WordOption = None,
     threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """Memory technologies per buffer: lifetimes that fit the retention, refreshes, area, energy, ratios to SRAM."""
-    from gainsight_db.memtech_setup import MemtechOptions
+    from gainsight_db.reports.memtech_settings import MemtechOptions
 
     options = MemtechOptions(clock_hz, word_bits, threshold_s, tech, default_tech)
     _memtech_report(db, "memtech", "v.* EXCLUDE (run_id)",
                     f"{_BUFFER_ORDER}, v.technology <> 'sram', v.technology", run, format, output, options)
 
 
-@report_app.command()
+@app.command()
 def composition(
     run: RequiredRunOption, clock_hz: ClockOption = None, word_bits: WordOption = None,
     threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """The per-buffer technology choice that minimises area or energy, against all-SRAM."""
-    from gainsight_db.memtech_setup import MemtechOptions
+    from gainsight_db.reports.memtech_settings import MemtechOptions
 
     options = MemtechOptions(clock_hz, word_bits, threshold_s, tech, default_tech)
     _memtech_report(db, "memtech_composition", "v.* EXCLUDE (run_id)",
                     f"v.objective, CASE v.buffer WHEN 'total' THEN 3 ELSE {_BUFFER_ORDER} END",
                     run, format, output, options)
+
+
+class Level(str, enum.Enum):
+    iterations = "iterations"
+    cores = "cores"
+    aggregate = "aggregate"
+    summary = "summary"
+    kernels = "kernels"
+    stalls = "stalls"
+
+
+# (view, columns, order) per level; v is the view, r the runs row.
+_LEVELS = {
+    Level.iterations: ("aie_iterations", "v.tile_name, v.iteration_index, v.phase, v.num_kernels, v.avg_duration_cycles, "
+                       "v.min_duration_cycles, v.max_duration_cycles, v.total_span_cycles, v.first_start, v.last_end, "
+                       "v.gmacs_per_second", "c.core_order, v.iteration_index"),
+    Level.cores: ("aie_cores", "v.* EXCLUDE (run_id)", "v.core_order"),
+    Level.aggregate: ("aie_aggregate", "v.* EXCLUDE (run_id)", "v.iteration_index"),
+    Level.summary: ("aie_aggregate_summary", "v.* EXCLUDE (run_id)", "1"),
+    Level.kernels: ("aie_kernels", "v.* EXCLUDE (run_id)", "c.core_order, v.kernel_index"),
+    Level.stalls: ("aie_lock_stalls", "v.* EXCLUDE (run_id)", "c.core_order, v.stall_index"),
+}
+
+
+@app.command("aie")
+def report_aie(
+    run: RunOption = None,
+    level: Annotated[Level, typer.Option("--level", help="What to list: per-core iterations (as details.md), cores, "
+                                         "aggregate iterations, run summary, kernel calls or LOCK_STALL spans.")]
+    = Level.iterations,
+    db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+) -> None:
+    """AI Engine traces: kernel iterations per core with GMAC/s and phase, or another level (--level)."""
+    view, columns, order = _LEVELS[level]
+    core_join = "LEFT JOIN aie_cores AS c ON c.run_id = v.run_id AND c.pid = v.pid" if order.startswith("c.") else ""
+    report_view(db, view, f"v.run_id, {columns}", f"v.run_id, {order}", format, output, run,
+                joins=core_join, kind="aie")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from gainsight_db.loaders.scalesim_traces import buffer_order
-from gainsight_db.loaders.sql_text import quote_literal
-from gainsight_db.staging import staged_folder
+from gainsight_db.common.buffers import buffer_order
+from gainsight_db.common.sql_text import quote_literal
+from gainsight_db.common.staging import staged_folder
 
 BUFFER_ORDER = buffer_order("buffer")
 

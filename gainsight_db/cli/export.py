@@ -7,10 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from gainsight_db.cli_options import DbOption, RequiredRunOption, open_db
-from gainsight_db.warehouse import DEFAULT_DB
+from gainsight_db.cli.options import DbOption, RequiredRunOption, open_db
+from gainsight_db.warehouse.connection import DEFAULT_DB
 
-export_app = typer.Typer(help="Write files for other tools (GainSight layout, Parquet, CSV).", no_args_is_help=True)
+app = typer.Typer(help="Write files for other tools (GainSight layout, Parquet, CSV).", no_args_is_help=True)
 
 OutOption = Annotated[Path, typer.Option("--out", help="Folder to write (moved into place when complete).")]
 ReplaceOption = Annotated[bool, typer.Option("--replace", help="Overwrite the folder if it exists.")]
@@ -21,14 +21,14 @@ RunsOption = Annotated[
 RawOption = Annotated[bool, typer.Option("--accesses", help="Also export the raw accesses (one row per trace cell).")]
 
 
-@export_app.command()
+@app.command()
 def gainsight(
     run: RequiredRunOption, out: OutOption, replace: ReplaceOption = False, quiet: QuietOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """GainSight's processed-data layout: OUT/<run>/layer<i>/layer<i>_{lifetime,aggregate}_data.csv."""
-    from gainsight_db.export_gainsight import export_gainsight
-    from gainsight_db.run_lookup import resolve_run
+    from gainsight_db.exports.gainsight import export_gainsight
+    from gainsight_db.warehouse.runs import resolve_run
 
     con = open_db(db, write=False)
     try:
@@ -40,9 +40,9 @@ def gainsight(
 
 
 def _dataset(fmt: str, out: Path, runs: list[str] | None, accesses: bool, replace: bool, quiet: bool, db: Path) -> None:
-    from gainsight_db.export_tables import export_tables
-    from gainsight_db.progress import progress_bar
-    from gainsight_db.run_lookup import resolve_run
+    from gainsight_db.exports.tables import export_tables
+    from gainsight_db.common.progress import progress_bar
+    from gainsight_db.warehouse.runs import resolve_run
 
     con = open_db(db, write=False)
     try:
@@ -56,7 +56,7 @@ def _dataset(fmt: str, out: Path, runs: list[str] | None, accesses: bool, replac
         typer.echo(f"wrote {result.folder}: {len(result.tables)} tables, {len(result.files)} files, {rows:,} rows")
 
 
-@export_app.command()
+@app.command()
 def parquet(
     out: OutOption, run: RunsOption = None, accesses: RawOption = False, replace: ReplaceOption = False,
     quiet: QuietOption = False, db: DbOption = DEFAULT_DB,
@@ -65,7 +65,7 @@ def parquet(
     _dataset("parquet", out, run, accesses, replace, quiet, db)
 
 
-@export_app.command()
+@app.command()
 def csv(
     out: OutOption, run: RunsOption = None, accesses: RawOption = False, replace: ReplaceOption = False,
     quiet: QuietOption = False, db: DbOption = DEFAULT_DB,
@@ -74,7 +74,7 @@ def csv(
     _dataset("csv", out, run, accesses, replace, quiet, db)
 
 
-@export_app.command()
+@app.command()
 def frontend(
     run: RequiredRunOption,
     out: Annotated[Path, typer.Option("--out", help="JSON file to write.")],
@@ -86,9 +86,9 @@ def frontend(
     Parameters and technologies are those last set with `gsdb report memtech` (or the defaults)."""
     import json
 
-    from gainsight_db.export_frontend import frontend_report
-    from gainsight_db.run_lookup import resolve_run
-    from gainsight_db.staging import write_atomically
+    from gainsight_db.exports.frontend import frontend_report
+    from gainsight_db.warehouse.runs import resolve_run
+    from gainsight_db.common.staging import write_atomically
 
     con = open_db(db, write=False)
     try:
@@ -98,3 +98,22 @@ def frontend(
     write_atomically(json.dumps(report, indent=2, allow_nan=False) + "\n", out, replace)
     if not quiet:
         typer.echo(f"wrote {out}")
+
+
+@app.command("aie")
+def export_aie_command(
+    run: RequiredRunOption, out: OutOption, replace: ReplaceOption = False, quiet: QuietOption = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """postprocess_aie_trace.py's files for one trace: OUT/<tile>.json per core, details.md, index.json,
+    aggregate_perf.json."""
+    from gainsight_db.exports.aie import export_aie
+    from gainsight_db.warehouse.runs import resolve_run
+
+    con = open_db(db, write=False)
+    try:
+        result = export_aie(con, resolve_run(con, run, kind="aie"), out, replace)
+    finally:
+        con.close()
+    if not quiet:
+        typer.echo(f"wrote {result.folder}: {', '.join(result.files)}")

@@ -7,19 +7,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from gainsight_db.cli_options import DbOption, LayerOption, RequiredRunOption, open_db
-from gainsight_db.warehouse import DEFAULT_DB
+from gainsight_db.cli.options import DbOption, LayerOption, RequiredRunOption, open_db
+from gainsight_db.warehouse.connection import DEFAULT_DB
 
-plot_app = typer.Typer(help="Pictures of lifetimes, cycles and technologies (PNG, SVG or PDF).", no_args_is_help=True)
+app = typer.Typer(help="Pictures of lifetimes, cycles and technologies (PNG, SVG or PDF).", no_args_is_help=True)
 
 PictureOption = Annotated[Path, typer.Option("--out", help="Picture file: .png, .svg or .pdf.")]
 
 
-@plot_app.command()
+@app.command()
 def lifetimes(run: RequiredRunOption, out: PictureOption, layer: LayerOption = None, db: DbOption = DEFAULT_DB) -> None:
     """Lifetime distribution per buffer (log2 bins; log axes where the data span decades)."""
     from gainsight_db.plots import plot_lifetimes
-    from gainsight_db.run_lookup import resolve_run
+    from gainsight_db.warehouse.runs import resolve_run
 
     con = open_db(db, write=False)
     try:
@@ -29,7 +29,7 @@ def lifetimes(run: RequiredRunOption, out: PictureOption, layer: LayerOption = N
     typer.echo(f"wrote {out}")
 
 
-@plot_app.command()
+@app.command()
 def runs(
     out: PictureOption,
     run: Annotated[Optional[list[str]], typer.Option("--run", help="Run name or id; repeat (default: every run).")] = None,
@@ -37,7 +37,7 @@ def runs(
 ) -> None:
     """Total cycles per layer across runs (stacked bars)."""
     from gainsight_db.plots import plot_runs
-    from gainsight_db.run_lookup import resolve_run
+    from gainsight_db.warehouse.runs import resolve_run
 
     con = open_db(db, write=False)
     try:
@@ -47,11 +47,11 @@ def runs(
     typer.echo(f"wrote {out}")
 
 
-@plot_app.command()
+@app.command()
 def memtech(run: RequiredRunOption, out: PictureOption, db: DbOption = DEFAULT_DB) -> None:
     """Fit, area and energy per technology relative to SRAM (settings from `gsdb report memtech`)."""
     from gainsight_db.plots import plot_memtech
-    from gainsight_db.run_lookup import resolve_run
+    from gainsight_db.warehouse.runs import resolve_run
 
     con = open_db(db, write=False)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def translate(sql: str, read: str, write: str, pretty: bool = False) -> Translat
 
 def object_sql(name: str) -> str:
     """The CREATE statement of a warehouse table or view, as its schema file holds it."""
-    from gainsight_db.schema import load_objects
+    from gainsight_db.warehouse.schema import load_objects
 
     for obj in load_objects():
         if obj.name == name:

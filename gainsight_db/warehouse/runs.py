@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 
 
 def resolve_run(con: duckdb.DuckDBPyConnection, run: str, kind: str | None = None) -> int:

@@ -16,8 +16,8 @@ from importlib import resources
 
 import duckdb
 
-from gainsight_db.errors import GsdbError
-from gainsight_db.loaders.sql_text import quote_identifier, quote_literal
+from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from gainsight_db.errors import GsdbError
+from gainsight_db.common.errors import GsdbError
 
 
 def check_target(target: Path, replace: bool) -> None:

@@ -1,0 +1,117 @@
+"""`gsdb ingest` and `gsdb simulate`: loading runs and traces into the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gainsight_db.cli.options import DbOption, MemoryOption, TempOption, ThreadsOption, open_db, warn
+from gainsight_db.common.errors import GsdbError
+from gainsight_db.warehouse.connection import DEFAULT_DB, EngineSettings
+
+_PANEL = "AI Engine traces"
+
+
+def AieInt(flag: str, text: str, minimum: int | None = 0):  # noqa: N802 (an annotation factory)
+    """An optional integer run parameter of AI Engine traces, under its postprocess_aie_trace.py name."""
+    return Annotated[Optional[int], typer.Option(flag, help=f"AIE: {text}", min=minimum, rich_help_panel=_PANEL)]
+
+
+def AieText(flag: str, text: str):  # noqa: N802
+    return Annotated[Optional[str], typer.Option(flag, help=f"AIE: {text}", rich_help_panel=_PANEL)]
+
+
+def AieFloat(flag: str, text: str):  # noqa: N802
+    """An AI Engine analysis tunable (default: postprocess_aie_trace.py's)."""
+    return Annotated[float, typer.Option(flag, help=f"AIE: {text}", min=0.0, rich_help_panel=_PANEL)]
+
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="SCALE-Sim run directories, AI Engine traces (.json), or folders above them.")],
+    db: DbOption = DEFAULT_DB,
+    config: Annotated[Optional[Path], typer.Option("--config", help="SCALE-Sim config (.cfg) of the run(s).")] = None,
+    topology: Annotated[Optional[Path], typer.Option("--topology", help="SCALE-Sim topology (.csv) of the run(s).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    threads: ThreadsOption = None,
+    memory_limit: MemoryOption = None,
+    temp_dir: TempOption = None,
+    gemm_m: AieInt("--M", "GEMM M (rows of the output).") = None,
+    gemm_k: AieInt("--K", "GEMM K (reduction dimension).") = None,
+    gemm_n: AieInt("--N", "GEMM N (columns of the output).") = None,
+    tile_m: AieInt("--m", "Kernel tile m.") = None,
+    tile_k: AieInt("--k", "Kernel tile k.") = None,
+    tile_n: AieInt("--n", "Kernel tile n.") = None,
+    rows: AieInt("--row", "AI Engine rows used.") = None,
+    cols: AieInt("--col", "AI Engine columns used.") = None,
+    hwid: AieText("--hwid", "Hardware id of the run.") = None,
+    warmup: AieInt("--warmup", "Warm-up iterations (negative counts as 0).", None) = None,
+    iterations: AieInt("--iterations", "Measured iterations after the warm-up (negative counts as 0).", None) = None,
+    clock_ghz: AieFloat("--clock-ghz", "AI Engine clock (GHz).") = 1.25,
+    lock_stall_factor: AieFloat("--lock-stall-factor", "A LOCK_STALL this many times the median kernel ends an iteration.") = 20.0,
+    dup_gap_fraction: AieFloat("--dup-gap-fraction", "Markers closer than this fraction of the median kernel are duplicates.") = 0.25,
+    outlier_lo: AieFloat("--outlier-lo", "Kernels shorter than this fraction of the median are outliers.") = 1.0 / 3.0,
+    outlier_hi: AieFloat("--outlier-hi", "Kernels longer than this multiple of the median are outliers.") = 3.0,
+) -> None:
+    """Load SCALE-Sim runs and AI Engine traces into the warehouse (one transaction; a run ingested
+    again is replaced)."""
+    from gainsight_db.loaders.aie_ingest import AieOptions, AieParameters, AieSettings
+    from gainsight_db.loaders.ingest import ingest as run_ingest
+    from gainsight_db.loaders.scalesim_ingest import ScalesimOptions
+    from gainsight_db.common.progress import progress_bar
+
+    aie = AieOptions(
+        AieParameters(gemm_m, gemm_k, gemm_n, tile_m, tile_k, tile_n, rows, cols, hwid, warmup, iterations),
+        AieSettings(clock_ghz, lock_stall_factor, dup_gap_fraction, outlier_lo, outlier_hi),
+    )
+
+    for given, what in ((config, "config"), (topology, "topology")):
+        if given is not None and not given.is_file():
+            raise GsdbError(f"{given}: {what} file not found")
+    con = open_db(db, EngineSettings(threads, memory_limit, temp_dir))
+    try:
+        with progress_bar(enabled=not quiet) as progress:
+            results = run_ingest(con, paths, ScalesimOptions(config, topology), progress, warn, aie)
+    finally:
+        con.close()
+    if not quiet:
+        for r in results:
+            verb = "replaced" if r.replaced else "ingested"
+            if r.kind == "aie":
+                typer.echo(f"{verb} run {r.run_id} {r.name}: {r.detail}")
+                continue
+            audit = f", {r.audit_differences} audit difference(s) (gsdb audit --run {r.run_id})" if r.audit_differences else ""
+            typer.echo(f"{verb} run {r.run_id} {r.name}: {r.layers} layers, {r.accesses:,} accesses{audit}")
+
+
+def simulate(
+    topology: Annotated[Path, typer.Option("--topology", help="SCALE-Sim topology (.csv): conv or GEMM (M, N, K).")],
+    config: Annotated[Path, typer.Option("--config", help="SCALE-Sim config (.cfg).")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Fresh folder for SCALE-Sim's output (default: under the warehouse folder).")] = None,
+    db: DbOption = DEFAULT_DB,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    keep_csv: Annotated[bool, typer.Option("--keep-csv", help="Also write SCALE-Sim's trace CSVs (they are ingested from memory either way).")] = False,
+) -> None:
+    """Run SCALE-Sim (v3) and ingest the result, its traces handed over in memory."""
+    from gainsight_db.loaders.ingest import ingest_simulated
+    from gainsight_db.loaders.scalesim_inputs import read_config
+    from gainsight_db.loaders.scalesim_ingest import ScalesimOptions
+    from gainsight_db.common.progress import progress_bar
+    from gainsight_db.simulate import default_output_folder, simulate as run_simulation
+
+    if not config.is_file():
+        raise GsdbError(f"{config}: config file not found")
+    out = out or default_output_folder(db, read_config(config).run_name or config.stem)
+    if not quiet:
+        typer.echo(f"running SCALE-Sim into {out}", err=True)
+    sim = run_simulation(topology, config, out, keep_csv=keep_csv)
+    con = open_db(db)
+    try:
+        with progress_bar(enabled=not quiet) as progress:
+            r = ingest_simulated(con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology), progress, warn)
+    finally:
+        con.close()
+    if not quiet:
+        typer.echo(f"ingested run {r.run_id} {r.name}: {r.layers} layers, {r.accesses:,} accesses")
