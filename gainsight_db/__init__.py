@@ -1,4 +1,10 @@
-"""gainsight-db: a DuckDB warehouse for on-chip memory profiling of AI accelerators."""
+"""gainsight-db: a DuckDB warehouse for on-chip memory profiling of AI accelerators.
+
+    import gainsight_db as gsdb
+    with gsdb.connect("wh.duckdb") as wh:
+        wh.ingest("examples/scalesim_tiny_8x8_ws")
+        wh.report("layers")
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -15,3 +21,8 @@ _here = Path(__file__).resolve().parent
 if not (_here / "loaders").is_dir() and all((_here.parent / sub / "__init__.py").is_file() for sub in ("loaders", "sql")):
     __path__.append(str(_here.parent))  # noqa: F821 (set by the import system)
 del _here
+
+from gainsight_db.api import Warehouse, connect  # noqa: E402 (the subpackages must be findable first)
+from gainsight_db.common.errors import GsdbError, GsdbWarning  # noqa: E402
+
+__all__ = ["GsdbError", "GsdbWarning", "Warehouse", "__version__", "connect"]

@@ -19,11 +19,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from gainsight_db.common.buffers import BUFFERS, LEVELS
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders.discover import SCALESIM_REPORTS
 from gainsight_db.loaders.scalesim_inputs import read_config, read_topology
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces
-from gainsight_db.common.buffers import BUFFERS, LEVELS
 from gainsight_db.loaders.scalesim_traces import trace_file_name
 
 LAYOUT_HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"

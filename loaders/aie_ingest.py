@@ -13,13 +13,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import duckdb
-
-from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders import catalog
 from gainsight_db.loaders.provenance import FileLedger
 from gainsight_db.loaders.scalesim_ingest import IngestResult
-from gainsight_db.common.sql_text import one_line, quote_literal
+
+from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.progress import NoProgress, Progress
+from gainsight_db.common.sql_text import one_line, quote_literal
 
 # Names of events in traces written before mid-2024, and today's names for them.
 OLD_EVENT_NAMES = {"Event0": "INSTR_EVENT_0", "Event1": "INSTR_EVENT_1", "LockStall": "LOCK_STALL"}

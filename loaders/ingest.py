@@ -6,14 +6,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-
-from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders.aie_ingest import AieOptions, ingest_aie_trace
 from gainsight_db.loaders.discover import Input, find_inputs
-from gainsight_db.loaders.scalesim_ingest import IngestResult, ScalesimOptions, ingest_scalesim_run
+from gainsight_db.loaders.scalesim_ingest import (
+    IngestResult,
+    ScalesimOptions,
+    ingest_scalesim_run,
+)
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces
-from gainsight_db.common.sql_text import one_line
+
+from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.progress import Progress
+from gainsight_db.common.sql_text import one_line
 
 
 def plan(paths: list[Path]) -> list[Input]:

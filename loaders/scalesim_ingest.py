@@ -6,18 +6,36 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-
-from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders import catalog
 from gainsight_db.loaders.provenance import FileLedger
-from gainsight_db.loaders.scalesim_derived import create_chunk_table, drop_chunk_table, flush_chunk
-from gainsight_db.loaders.scalesim_inputs import (RunConfig, Topology, find_config, find_topology,
-                                                  read_config, read_topology)
+from gainsight_db.loaders.scalesim_derived import (
+    create_chunk_table,
+    drop_chunk_table,
+    flush_chunk,
+)
+from gainsight_db.loaders.scalesim_inputs import (
+    RunConfig,
+    Topology,
+    find_config,
+    find_topology,
+    read_config,
+    read_topology,
+)
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces
-from gainsight_db.loaders.scalesim_reports import (REQUIRED_REPORTS, SPARSE, load_report,
-                                                   report_format_version)
+from gainsight_db.loaders.scalesim_reports import (
+    REQUIRED_REPORTS,
+    SPARSE,
+    load_report,
+    report_format_version,
+)
+from gainsight_db.loaders.scalesim_traces import (
+    load_trace,
+    load_trace_matrix,
+    trace_file_name,
+)
+
 from gainsight_db.common.buffers import BUFFERS, LEVELS
-from gainsight_db.loaders.scalesim_traces import load_trace, load_trace_matrix, trace_file_name
+from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.progress import NoProgress, Progress
 
 

@@ -6,8 +6,8 @@ let go at once), and each trace is let go once taken, so memory falls as the ing
 
 from __future__ import annotations
 
-from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.buffers import BUFFERS
+from gainsight_db.common.errors import GsdbError
 
 
 def _trace_sources(memory_system) -> dict[tuple[str, str], object]:

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from gainsight_db.loaders.input_files import read_head
 
 from gainsight_db.common.errors import GsdbError
-from gainsight_db.loaders.input_files import read_head
 from gainsight_db.common.sql_text import one_line, quote_literal
 
 _SNIFF_BYTES = 1 << 16

@@ -1,4 +1,5 @@
-"""`gsdb export ...`: files for other tools (GainSight's layout, Parquet or CSV datasets)."""
+"""`gsdb export ...`: files for other tools (`Warehouse.export`): GainSight's layout and frontend
+report, postprocess_aie_trace.py's files, Parquet or CSV datasets."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gainsight_db.cli.options import DbOption, RequiredRunOption, open_db
+from gainsight_db.cli.options import DbOption, RequiredRunOption, open_warehouse
 from gainsight_db.warehouse.connection import DEFAULT_DB
 
 app = typer.Typer(help="Write files for other tools (GainSight layout, Parquet, CSV).", no_args_is_help=True)
@@ -27,30 +28,18 @@ def gainsight(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """GainSight's processed-data layout: OUT/<run>/layer<i>/layer<i>_{lifetime,aggregate}_data.csv."""
-    from gainsight_db.exports.gainsight import export_gainsight
-    from gainsight_db.warehouse.runs import resolve_run
-
-    con = open_db(db, write=False)
-    try:
-        result = export_gainsight(con, resolve_run(con, run, kind="scalesim"), out, replace)
-    finally:
-        con.close()
+    with open_warehouse(db, write=False) as wh:
+        result = wh.export("gainsight", out, run=run, replace=replace)
     if not quiet:
         typer.echo(f"wrote {result.folder}: {result.layers} layers, {result.lifetimes:,} lifetimes")
 
 
 def _dataset(fmt: str, out: Path, runs: list[str] | None, accesses: bool, replace: bool, quiet: bool, db: Path) -> None:
-    from gainsight_db.exports.tables import export_tables
     from gainsight_db.common.progress import progress_bar
-    from gainsight_db.warehouse.runs import resolve_run
 
-    con = open_db(db, write=False)
-    try:
-        run_ids = [resolve_run(con, r) for r in runs] if runs else None
+    with open_warehouse(db, write=False) as wh:
         with progress_bar(enabled=not quiet, counts_bytes=False) as progress:
-            result = export_tables(con, out, fmt, run_ids, accesses, replace, progress)
-    finally:
-        con.close()
+            result = wh.export(fmt, out, run=runs, accesses=accesses, replace=replace, progress=progress)
     if not quiet:
         rows = sum(f.rows for f in result.files)
         typer.echo(f"wrote {result.folder}: {len(result.tables)} tables, {len(result.files)} files, {rows:,} rows")
@@ -84,18 +73,8 @@ def frontend(
 ) -> None:
     """GainSight's frontend report as JSON: workload, lifetime statistics, technologies, compositions.
     Parameters and technologies are those last set with `gsdb report memtech` (or the defaults)."""
-    import json
-
-    from gainsight_db.exports.frontend import frontend_report
-    from gainsight_db.warehouse.runs import resolve_run
-    from gainsight_db.common.staging import write_atomically
-
-    con = open_db(db, write=False)
-    try:
-        report = frontend_report(con, resolve_run(con, run, kind="scalesim"))
-    finally:
-        con.close()
-    write_atomically(json.dumps(report, indent=2, allow_nan=False) + "\n", out, replace)
+    with open_warehouse(db, write=False) as wh:
+        wh.export("frontend", out, run=run, replace=replace)
     if not quiet:
         typer.echo(f"wrote {out}")
 
@@ -107,13 +86,7 @@ def export_aie_command(
 ) -> None:
     """postprocess_aie_trace.py's files for one trace: OUT/<tile>.json per core, details.md, index.json,
     aggregate_perf.json."""
-    from gainsight_db.exports.aie import export_aie
-    from gainsight_db.warehouse.runs import resolve_run
-
-    con = open_db(db, write=False)
-    try:
-        result = export_aie(con, resolve_run(con, run, kind="aie"), out, replace)
-    finally:
-        con.close()
+    with open_warehouse(db, write=False) as wh:
+        result = wh.export("aie", out, run=run, replace=replace)
     if not quiet:
         typer.echo(f"wrote {result.folder}: {', '.join(result.files)}")

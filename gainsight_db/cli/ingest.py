@@ -7,8 +7,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from gainsight_db.cli.options import DbOption, MemoryOption, TempOption, ThreadsOption, open_db, warn
-from gainsight_db.common.errors import GsdbError
+from gainsight_db.cli.options import (
+    DbOption,
+    MemoryOption,
+    TempOption,
+    ThreadsOption,
+    open_warehouse,
+)
 from gainsight_db.warehouse.connection import DEFAULT_DB, EngineSettings
 
 _PANEL = "AI Engine traces"
@@ -26,7 +31,6 @@ def AieText(flag: str, text: str):  # noqa: N802
 def AieFloat(flag: str, text: str):  # noqa: N802
     """An AI Engine analysis tunable (default: postprocess_aie_trace.py's)."""
     return Annotated[float, typer.Option(flag, help=f"AIE: {text}", min=0.0, rich_help_panel=_PANEL)]
-
 
 
 def ingest(
@@ -57,25 +61,16 @@ def ingest(
 ) -> None:
     """Load SCALE-Sim runs and AI Engine traces into the warehouse (one transaction; a run ingested
     again is replaced)."""
-    from gainsight_db.loaders.aie_ingest import AieOptions, AieParameters, AieSettings
-    from gainsight_db.loaders.ingest import ingest as run_ingest
-    from gainsight_db.loaders.scalesim_ingest import ScalesimOptions
     from gainsight_db.common.progress import progress_bar
 
-    aie = AieOptions(
-        AieParameters(gemm_m, gemm_k, gemm_n, tile_m, tile_k, tile_n, rows, cols, hwid, warmup, iterations),
-        AieSettings(clock_ghz, lock_stall_factor, dup_gap_fraction, outlier_lo, outlier_hi),
-    )
-
-    for given, what in ((config, "config"), (topology, "topology")):
-        if given is not None and not given.is_file():
-            raise GsdbError(f"{given}: {what} file not found")
-    con = open_db(db, EngineSettings(threads, memory_limit, temp_dir))
-    try:
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir)) as wh:
         with progress_bar(enabled=not quiet) as progress:
-            results = run_ingest(con, paths, ScalesimOptions(config, topology), progress, warn, aie)
-    finally:
-        con.close()
+            results = wh.ingest(
+                *paths, config=config, topology=topology, M=gemm_m, K=gemm_k, N=gemm_n, m=tile_m, k=tile_k,
+                n=tile_n, row=rows, col=cols, hwid=hwid, warmup=warmup, iterations=iterations,
+                clock_ghz=clock_ghz, lock_stall_factor=lock_stall_factor, dup_gap_fraction=dup_gap_fraction,
+                outlier_lo=outlier_lo, outlier_hi=outlier_hi, progress=progress,
+            )
     if not quiet:
         for r in results:
             verb = "replaced" if r.replaced else "ingested"
@@ -95,23 +90,12 @@ def simulate(
     keep_csv: Annotated[bool, typer.Option("--keep-csv", help="Also write SCALE-Sim's trace CSVs (they are ingested from memory either way).")] = False,
 ) -> None:
     """Run SCALE-Sim (v3) and ingest the result, its traces handed over in memory."""
-    from gainsight_db.loaders.ingest import ingest_simulated
-    from gainsight_db.loaders.scalesim_inputs import read_config
-    from gainsight_db.loaders.scalesim_ingest import ScalesimOptions
     from gainsight_db.common.progress import progress_bar
-    from gainsight_db.simulate import default_output_folder, simulate as run_simulation
 
-    if not config.is_file():
-        raise GsdbError(f"{config}: config file not found")
-    out = out or default_output_folder(db, read_config(config).run_name or config.stem)
-    if not quiet:
-        typer.echo(f"running SCALE-Sim into {out}", err=True)
-    sim = run_simulation(topology, config, out, keep_csv=keep_csv)
-    con = open_db(db)
-    try:
+    with open_warehouse(db) as wh:
+        if not quiet:
+            typer.echo("running SCALE-Sim", err=True)
         with progress_bar(enabled=not quiet) as progress:
-            r = ingest_simulated(con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology), progress, warn)
-    finally:
-        con.close()
+            r = wh.simulate(topology, config, out=out, keep_csv=keep_csv, progress=progress)
     if not quiet:
-        typer.echo(f"ingested run {r.run_id} {r.name}: {r.layers} layers, {r.accesses:,} accesses")
+        typer.echo(f"ingested run {r.run_id} {r.name}: {r.layers} layers, {r.accesses:,} accesses (SCALE-Sim's output: {r.source_path})")

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import duckdb
 import typer
 
+from gainsight_db.api import Warehouse, connect
 from gainsight_db.cli.output import OutputFormat
-from gainsight_db.warehouse.connection import DB_ENV, EngineSettings, open_warehouse
+from gainsight_db.warehouse.connection import DB_ENV, EngineSettings
 
 DbOption = Annotated[
     Path, typer.Option("--db", envvar=DB_ENV, help=f"Warehouse file (also ${DB_ENV}).", show_default=True)
@@ -33,6 +33,9 @@ def warn(message: str) -> None:
     typer.echo(f"gsdb: warning: {message}", err=True)
 
 
-def open_db(db: Path, settings: EngineSettings | None = None, *, write: bool = True) -> duckdb.DuckDBPyConnection:
-    """The warehouse at `db`: created and writable, or read-only (it must exist)."""
-    return open_warehouse(db, create=write, read_only=not write, settings=settings)
+def open_warehouse(db: Path, settings: EngineSettings | None = None, *, write: bool = True) -> Warehouse:
+    """The warehouse at `db`: created and writable, or read-only (it must exist); its warnings go to
+    stderr."""
+    settings = settings or EngineSettings()
+    return connect(db, read_only=not write, threads=settings.threads, memory_limit=settings.memory_limit,
+                   temp_dir=settings.temp_dir, warn=warn)

@@ -95,12 +95,9 @@ def emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputForma
         output.write_text(text, encoding="utf-8")
 
 
-def emit_query(
-    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None,
-    fmt: OutputFormat, output: Path | None,
-) -> None:
-    result = con.execute(sql, params or [])
-    if result.description is None:
+def emit_relation(relation: duckdb.DuckDBPyRelation | None, fmt: OutputFormat, output: Path | None) -> None:
+    """Print (or write to `output`) a relation's rows in format `fmt`; a statement without a result
+    (relation None) prints nothing."""
+    if relation is None:
         return
-    columns = [d[0] for d in result.description]
-    emit(columns, result.fetchall(), fmt, output)
+    emit(relation.columns, relation.fetchall(), fmt, output)

@@ -47,9 +47,16 @@ def progress_bar(enabled: bool = True, counts_bytes: bool = True) -> Iterator[Pr
     if not enabled or not sys.stderr.isatty():
         yield NoProgress()
         return
-    from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress as RichProgress,
-                               TextColumn, TimeRemainingColumn, TransferSpeedColumn)
     from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+    from rich.progress import Progress as RichProgress
 
     amount = (DownloadColumn(), TransferSpeedColumn()) if counts_bytes else (MofNCompleteColumn(),)
     with RichProgress(

@@ -22,10 +22,10 @@ from pathlib import Path
 import duckdb
 
 import gainsight_db
-from gainsight_db.common.sql_text import quote_identifier, quote_literal
 from gainsight_db.common.progress import NoProgress, Progress
-from gainsight_db.warehouse.schema import SCHEMA_VERSION
+from gainsight_db.common.sql_text import quote_identifier, quote_literal
 from gainsight_db.common.staging import staged_folder
+from gainsight_db.warehouse.schema import SCHEMA_VERSION
 
 ROW_GROUP_ROWS = 1_048_576
 RAW_TABLES = ("accesses",)  # exported only on request: one row per trace cell

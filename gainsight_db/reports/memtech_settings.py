@@ -9,7 +9,13 @@ from pathlib import Path
 
 import duckdb
 
-from gainsight_db.loaders.technologies import DEFAULT, default_technologies, read_technology_file, replace_technologies
+from gainsight_db.common.results import one_row
+from gainsight_db.loaders.technologies import (
+    DEFAULT,
+    default_technologies,
+    read_technology_file,
+    replace_technologies,
+)
 
 
 @dataclass(frozen=True)
@@ -36,9 +42,10 @@ def apply_memtech_options(con: duckdb.DuckDBPyConnection, run_id: int, options: 
         elif options.default_tech:
             replace_technologies(con, default_technologies(), DEFAULT)
         if any(v is not None for v in (options.clock_hz, options.word_bits, options.threshold_s)):
-            current = con.execute(
+            current = one_row(
+        con,
                 "SELECT clock_hz, word_bits, threshold_s FROM _memtech_params WHERE run_id = ?", [run_id]
-            ).fetchone()
+            )
             values = [
                 options.clock_hz if options.clock_hz is not None else current[0],
                 options.word_bits if options.word_bits is not None else current[1],

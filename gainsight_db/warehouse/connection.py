@@ -10,7 +10,12 @@ import duckdb
 
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.sql_text import one_line
-from gainsight_db.warehouse.schema import SCHEMA_VERSION, ensure_schema, refuse_newer, stored_version
+from gainsight_db.warehouse.schema import (
+    SCHEMA_VERSION,
+    ensure_schema,
+    refuse_newer,
+    stored_version,
+)
 
 DEFAULT_DB = Path("warehouse") / "gainsight.duckdb"
 DB_ENV = "GSDB_DB"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.results import one_row
 
 
 def resolve_run(con: duckdb.DuckDBPyConnection, run: str, kind: str | None = None) -> int:
@@ -12,7 +13,7 @@ def resolve_run(con: duckdb.DuckDBPyConnection, run: str, kind: str | None = Non
     kind_filter = " AND kind = ?" if kind else ""
     extra = [kind] if kind else []
     if run.strip().isdigit():
-        row = con.execute(f"SELECT run_id FROM runs WHERE run_id = ?{kind_filter}", [int(run)] + extra).fetchone()
+        row = one_row(con, f"SELECT run_id FROM runs WHERE run_id = ?{kind_filter}", [int(run)] + extra)
         if row:
             return int(row[0])
     rows = con.execute(

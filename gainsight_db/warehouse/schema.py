@@ -17,6 +17,7 @@ from importlib import resources
 import duckdb
 
 from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.results import one_row
 from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
@@ -139,9 +140,13 @@ def _apply_object(con: duckdb.DuckDBPyConnection, obj: SqlObject) -> None:
 
 def _seed(con: duckdb.DuckDBPyConnection) -> None:
     """Reference data a new (or upgraded) warehouse starts with: the default technology table."""
-    from gainsight_db.loaders.technologies import DEFAULT, default_technologies, replace_technologies
+    from gainsight_db.loaders.technologies import (
+        DEFAULT,
+        default_technologies,
+        replace_technologies,
+    )
 
-    if con.execute("SELECT count(*) FROM technologies").fetchone()[0] == 0:
+    if one_row(con, "SELECT count(*) FROM technologies")[0] == 0:
         replace_technologies(con, default_technologies(), DEFAULT)
 
 
@@ -155,19 +160,21 @@ def _backfill(con: duckdb.DuckDBPyConnection, from_version: int) -> None:
 
 def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The schema version recorded in the warehouse, or None for a database gainsight-db never set up."""
-    exists = con.execute(
+    exists = one_row(
+        con,
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_schema_meta' AND schema_name = 'main'"
-    ).fetchone()[0]
+    )[0]
     if not exists:
         return None
-    row = con.execute("SELECT value FROM _schema_meta WHERE key = 'schema_version'").fetchone()
+    row = one_row(con, "SELECT value FROM _schema_meta WHERE key = 'schema_version'")
     return int(row[0]) if row else None
 
 
 def _user_tables(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute(
+    return one_row(
+        con,
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal"
-    ).fetchone()[0]
+    )[0]
 
 
 def refuse_newer(version: int, where: str) -> None:

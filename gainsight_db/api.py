@@ -1,0 +1,379 @@
+"""The Python API: a warehouse opened with `connect`, whose methods do everything `gsdb` does.
+
+    import gainsight_db as gsdb
+    with gsdb.connect("wh.duckdb") as wh:
+        wh.ingest("examples/scalesim_tiny_8x8_ws")
+        wh.report("layers", run="tiny_8x8_ws")      # a pandas DataFrame
+
+Read methods return pandas DataFrames; each has a twin ending in `_relation` that returns the DuckDB
+relation instead (for results too large to hold, or to go on in SQL). The command line calls these
+methods and only formats what they return.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+import duckdb
+
+from gainsight_db.common.errors import GsdbError, GsdbWarning
+from gainsight_db.common.progress import Progress
+from gainsight_db.reports import catalog
+from gainsight_db.reports.queries import report_query
+from gainsight_db.warehouse.connection import (
+    EngineSettings,
+    default_db_path,
+    open_warehouse,
+)
+from gainsight_db.warehouse.runs import resolve_run
+
+if TYPE_CHECKING:
+    import pandas
+
+    from gainsight_db.loaders.scalesim_ingest import IngestResult
+
+EXPORT_KINDS = ("gainsight", "parquet", "csv", "frontend", "aie")
+PLOT_KINDS = ("lifetimes", "runs", "memtech")
+_MEMTECH_SETTINGS = ("clock_hz", "word_bits", "threshold_s", "tech", "default_tech")
+
+
+def _warn_python(message: str) -> None:
+    warnings.warn(message, GsdbWarning, stacklevel=3)
+
+
+def connect(
+    db: str | Path | None = None,
+    *,
+    read_only: bool = False,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_dir: str | Path | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Warehouse:
+    """Open the warehouse file `db` (None: the command line's default, $GSDB_DB or
+    warehouse/gainsight.duckdb). Writable opens create it if needed; read-only ones need it to exist.
+    `threads`, `memory_limit` (e.g. "1GB") and `temp_dir` set DuckDB's resources; `warn` receives
+    warnings (default: Python's warnings, as GsdbWarning)."""
+    path = Path(db) if db is not None else default_db_path()
+    settings = EngineSettings(threads, memory_limit, Path(temp_dir) if temp_dir is not None else None)
+    # What this call creates (the file and the folders above it), removed again if the first use fails.
+    created = [p for p in (path, *path.parents) if not p.exists()]
+    con = open_warehouse(path, create=not read_only, read_only=read_only, settings=settings)
+    return Warehouse(con, path, read_only=read_only, warn=warn or _warn_python, created=created)
+
+
+class Warehouse:
+    """An open warehouse. Use it as a context manager, or call `close()`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool,
+                 warn: Callable[[str], None], created: Sequence[Path] = ()) -> None:
+        self._con = con
+        self.path = path
+        self.read_only = read_only
+        self._warn = warn
+        self._created = list(created)
+
+    # Lifetime ------------------------------------------------------------------------------------
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, exc_type: type | None, *exc: object) -> None:
+        self.close()
+        if exc_type is not None:
+            self._remove_created()
+
+    def _remove_created(self) -> None:
+        """A warehouse that this connection created and whose use failed is removed, with the folders
+        created for it: the failed command leaves things exactly as they were."""
+        if not self._created:
+            return
+        for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        for folder in self._created[1:]:
+            try:
+                folder.rmdir()  # only if empty
+            except OSError:
+                break
+    def close(self) -> None:
+        self._con.close()
+
+    def __repr__(self) -> str:
+        return f"<gainsight_db.Warehouse {str(self.path)!r}{' read-only' if self.read_only else ''}>"
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, for anything the methods do not cover."""
+        return self._con
+
+    def _writable(self, what: str) -> None:
+        if self.read_only:
+            raise GsdbError(f"{self.path}: opened read-only; {what} needs connect(..., read_only=False)")
+
+    def _relation(self, sql: str, params: list | None = None) -> duckdb.DuckDBPyRelation:
+        # A result left open by execute() (a fetchone() in a loader) would make DuckDB refuse a relation.
+        self._con.abort()
+        return self._con.sql(sql, params=params)
+
+    def run_id(self, run: str | int, kind: str | None = None) -> int:
+        """The run id of a run given by name or id (a name shared by several runs is an error)."""
+        return resolve_run(self._con, str(run), kind=kind)
+
+    # Loading -------------------------------------------------------------------------------------
+    def ingest(
+        self,
+        *paths: str | Path,
+        config: str | Path | None = None,
+        topology: str | Path | None = None,
+        M: int | None = None, K: int | None = None, N: int | None = None,  # noqa: N803 (the script's names)
+        m: int | None = None, k: int | None = None, n: int | None = None,
+        row: int | None = None, col: int | None = None, hwid: str | None = None,
+        warmup: int | None = None, iterations: int | None = None,
+        clock_ghz: float = 1.25, lock_stall_factor: float = 20.0, dup_gap_fraction: float = 0.25,
+        outlier_lo: float = 1.0 / 3.0, outlier_hi: float = 3.0,
+        progress: Progress | None = None,
+    ) -> list[IngestResult]:
+        """Load SCALE-Sim run directories and AI Engine traces (.json), or folders above them, as one
+        transaction; a run ingested again is replaced. The options are those of `gsdb ingest`:
+        `config` and `topology` for SCALE-Sim runs whose inputs are not beside them; the GEMM
+        parameters (M, K, N, m, k, n, row, col, hwid, warmup, iterations) and analysis tunables of
+        AI Engine traces."""
+        from gainsight_db.loaders.aie_ingest import (
+            AieOptions,
+            AieParameters,
+            AieSettings,
+        )
+        from gainsight_db.loaders.ingest import ingest
+        from gainsight_db.loaders.scalesim_ingest import ScalesimOptions
+
+        self._writable("ingest")
+        if not paths:
+            raise GsdbError("ingest: give at least one run directory, trace or folder")
+        for name, value in (("M", M), ("K", K), ("N", N), ("m", m), ("k", k), ("n", n), ("row", row), ("col", col)):
+            _check_int(name, value, minimum=0)
+        for name, value in (("warmup", warmup), ("iterations", iterations)):
+            _check_int(name, value, minimum=None)
+        tunables = {"clock_ghz": clock_ghz, "lock_stall_factor": lock_stall_factor,
+                    "dup_gap_fraction": dup_gap_fraction, "outlier_lo": outlier_lo, "outlier_hi": outlier_hi}
+        for name, value in tunables.items():
+            _check_number(name, value, minimum=0.0)
+        config_path = Path(config) if config is not None else None
+        topology_path = Path(topology) if topology is not None else None
+        for given, what in ((config_path, "config"), (topology_path, "topology")):
+            if given is not None and not given.is_file():
+                raise GsdbError(f"{given}: {what} file not found")
+        aie = AieOptions(AieParameters(M, K, N, m, k, n, row, col, hwid, warmup, iterations),
+                         AieSettings(**tunables))
+        return ingest(self._con, [Path(p) for p in paths], ScalesimOptions(config_path, topology_path),
+                      progress, self._warn, aie)
+
+    def simulate(
+        self, topology: str | Path, config: str | Path, *, out: str | Path | None = None, keep_csv: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestResult:
+        """Run SCALE-Sim (v3) on a topology and config and ingest the result, its traces handed over in
+        memory. SCALE-Sim writes into `out` (a fresh folder; default: under the warehouse's folder),
+        and also writes its trace CSVs there with `keep_csv`."""
+        from gainsight_db.loaders.ingest import ingest_simulated
+        from gainsight_db.loaders.scalesim_ingest import ScalesimOptions
+        from gainsight_db.loaders.scalesim_inputs import read_config
+        from gainsight_db.simulate import default_output_folder, simulate
+
+        self._writable("simulate")
+        topology, config = Path(topology), Path(config)
+        if not config.is_file():
+            raise GsdbError(f"{config}: config file not found")
+        folder = Path(out) if out is not None else default_output_folder(self.path, read_config(config).run_name or config.stem)
+        sim = simulate(topology, config, folder, keep_csv=keep_csv)
+        return ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
+                                progress, self._warn)
+
+    # Reading -------------------------------------------------------------------------------------
+    def sql(self, query: str, params: Sequence[Any] | None = None, *, dialect: str = "duckdb") -> duckdb.DuckDBPyRelation:
+        """Run SQL on the warehouse; a query returns a DuckDB relation (.df(), .arrow(), .fetchall()).
+        SQL written for another engine (dialect="postgres", "spark", ...) is translated first."""
+        if dialect != "duckdb":
+            query = self.translate(query, dialect)
+        return self._relation(query, params=list(params) if params is not None else None)
+
+    def translate(self, query: str, dialect: str) -> str:
+        """`query`, written in `dialect`, as DuckDB SQL; what cannot be expressed goes to the warnings."""
+        from gainsight_db.warehouse.dialects import translate
+
+        translation = translate(query, read=dialect, write="duckdb")
+        for message in translation.warnings:
+            self._warn(message)
+        return translation.sql
+
+    def runs_relation(self) -> duckdb.DuckDBPyRelation:
+        return self._relation(catalog.RUNS_SQL)
+
+    def runs(self) -> pandas.DataFrame:
+        """The catalog of ingested runs: id, kind, name, format, layers, dataflow, array, when, source."""
+        return self.runs_relation().df()
+
+    def tables_relation(self) -> duckdb.DuckDBPyRelation:
+        return self._relation(catalog.tables_query(self._con))
+
+    def tables(self) -> pandas.DataFrame:
+        """Every public table and view with its row count and a one-line description."""
+        return self.tables_relation().df()
+
+    def description(self, name: str) -> str | None:
+        """The documentation of table or view `name`."""
+        return catalog.object_comment(self._con, name)
+
+    def schema_relation(self, name: str) -> duckdb.DuckDBPyRelation:
+        catalog.object_comment(self._con, name)  # refuses an unknown name
+        return self._relation(catalog.SCHEMA_SQL, params=[name])
+
+    def schema(self, name: str) -> pandas.DataFrame:
+        """The columns of table or view `name`, with their types and meaning (units included)."""
+        return self.schema_relation(name).df()
+
+    def audit_relation(self, run: str | int | None = None, all: bool = False) -> duckdb.DuckDBPyRelation:  # noqa: A002
+        sql, params = catalog.audit_query(self._con, run, all)
+        return self._relation(sql, params=params)
+
+    def audit(self, run: str | int | None = None, all: bool = False) -> pandas.DataFrame:  # noqa: A002
+        """Trace access counts against SCALE-Sim's DETAILED_ACCESS_REPORT: the differences (every row
+        with all=True)."""
+        return self.audit_relation(run, all).df()
+
+    def report_relation(
+        self, name: str, run: str | int | None = None, layer: int | None = None, buffer: str | None = None,
+        **settings: Any,
+    ) -> duckdb.DuckDBPyRelation:
+        level = settings.pop("level", None)
+        memtech = {key: settings.pop(key) for key in _MEMTECH_SETTINGS if key in settings}
+        if settings:
+            raise GsdbError(f"report {name}: unknown setting(s) {', '.join(sorted(settings))}")
+        if memtech:
+            if name not in ("memtech", "composition"):
+                raise GsdbError(f"report {name}: {', '.join(memtech)} apply to the memtech and composition reports")
+            if run is None:
+                raise GsdbError(f"report {name}: give the run (a run name or id)")
+            self.set_memtech(run, **memtech)
+        sql, params = report_query(self._con, name, run, layer, buffer, level)
+        return self._relation(sql, params=params)
+
+    def report(
+        self, name: str, run: str | int | None = None, layer: int | None = None, buffer: str | None = None,
+        **settings: Any,
+    ) -> pandas.DataFrame:
+        """A report as a DataFrame, as `gsdb report NAME` prints it: layers, run, lifetimes,
+        histogram, memtech, composition or aie, for every run of its kind or the given run (name or
+        id), layer and buffer. Settings: for aie, level= iterations|cores|aggregate|summary|kernels|
+        stalls; for memtech and composition, clock_hz=, word_bits=, threshold_s=, tech= (a technology
+        file) or default_tech=True, stored for the run as `gsdb report memtech` stores them."""
+        return self.report_relation(name, run, layer, buffer, **settings).df()
+
+    def set_memtech(
+        self, run: str | int, *, clock_hz: float | None = None, word_bits: int | None = None,
+        threshold_s: float | None = None, tech: str | Path | None = None, default_tech: bool = False,
+    ) -> None:
+        """Store the memory-technology comparison's settings for a run (others keep their values) and
+        load a technology table (`tech`) or go back to the shipped one (`default_tech`)."""
+        from gainsight_db.reports.memtech_settings import (
+            MemtechOptions,
+            apply_memtech_options,
+        )
+
+        _check_number("clock_hz", clock_hz, minimum=0.0, strict=True)
+        _check_int("word_bits", word_bits, minimum=1)
+        _check_number("threshold_s", threshold_s, minimum=0.0, strict=True)
+        if tech is not None and not Path(tech).is_file():
+            raise GsdbError(f"{tech}: technology file not found")
+        options = MemtechOptions(clock_hz, word_bits, threshold_s, Path(tech) if tech is not None else None,
+                                 bool(default_tech))
+        if options.changes_anything:
+            self._writable("changing the memory-technology settings")
+            apply_memtech_options(self._con, self.run_id(run, kind="scalesim"), options)
+
+    # Writing files -------------------------------------------------------------------------------
+    def export(
+        self, kind: str, out: str | Path, *, run: str | int | Iterable[str | int] | None = None,
+        replace: bool = False, accesses: bool = False, progress: Progress | None = None,
+    ):
+        """Write files for other tools into `out`, all at once:
+        - "gainsight": GainSight's out/<run>/layer<i>/layer<i>_{lifetime,aggregate}_data.csv (one run);
+        - "parquet" / "csv": every report table, partitioned by run (every run, or those given);
+          accesses=True adds the raw accesses;
+        - "frontend": GainSight's frontend report as a JSON file (one run);
+        - "aie": postprocess_aie_trace.py's files for one AI Engine run.
+        An existing target is replaced only with replace=True. Returns what was written."""
+        out = Path(out)
+        if kind in ("parquet", "csv"):
+            from gainsight_db.exports.tables import export_tables
+
+            runs = [run] if isinstance(run, (str, int)) else list(run) if run is not None else None
+            run_ids = [self.run_id(r) for r in runs] if runs else None
+            return export_tables(self._con, out, kind, run_ids, accesses, replace, progress)
+        if kind not in EXPORT_KINDS:
+            raise GsdbError(f"export {kind!r}: no such export (one of: {', '.join(EXPORT_KINDS)})")
+        if run is None or not isinstance(run, (str, int)):
+            raise GsdbError(f"export {kind}: give one run (a run name or id)")
+        if kind == "gainsight":
+            from gainsight_db.exports.gainsight import export_gainsight
+
+            return export_gainsight(self._con, self.run_id(run, kind="scalesim"), out, replace)
+        if kind == "aie":
+            from gainsight_db.exports.aie import export_aie
+
+            return export_aie(self._con, self.run_id(run, kind="aie"), out, replace)
+        import json
+
+        from gainsight_db.common.staging import write_atomically
+        from gainsight_db.exports.frontend import frontend_report
+
+        report = frontend_report(self._con, self.run_id(run, kind="scalesim"))
+        write_atomically(json.dumps(report, indent=2, allow_nan=False) + "\n", out, replace)
+        return report
+
+    def plot(self, kind: str, *, run: str | int | Iterable[str | int] | None = None, layer: int | None = None,
+             out: str | Path | None = None):
+        """A picture as a matplotlib Figure, also written to `out` (.png, .svg or .pdf) when given:
+        - "lifetimes": a run's lifetime distribution per buffer (all layers, or `layer`);
+        - "runs": total cycles per layer, one stacked bar per run (every SCALE-Sim run, or those given);
+        - "memtech": fit, area and energy per technology relative to SRAM, for one run."""
+        from gainsight_db import plots
+
+        if out is not None:
+            plots.check_picture_path(Path(out))
+        if kind == "runs":
+            runs = [run] if isinstance(run, (str, int)) else list(run) if run is not None else None
+            drawn = plots.plot_runs(self._con, [self.run_id(r, kind="scalesim") for r in runs] if runs else None)
+        elif kind in ("lifetimes", "memtech"):
+            if run is None or not isinstance(run, (str, int)):
+                raise GsdbError(f"plot {kind}: give one run (a run name or id)")
+            run_id = self.run_id(run, kind="scalesim")
+            if kind == "lifetimes":
+                _check_int("layer", layer, minimum=0)
+                drawn = plots.plot_lifetimes(self._con, run_id, layer)
+            else:
+                drawn = plots.plot_memtech(self._con, run_id)
+        else:
+            raise GsdbError(f"plot {kind!r}: no such picture (one of: {', '.join(PLOT_KINDS)})")
+        if out is not None:
+            plots.save_figure(drawn.figure, Path(out))
+        return drawn.figure
+
+
+def _check_int(name: str, value: Any, minimum: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise GsdbError(f"{name} {value!r}: expected an integer")
+    if minimum is not None and value < minimum:
+        raise GsdbError(f"{name} {value!r}: expected an integer >= {minimum}")
+
+
+def _check_number(name: str, value: Any, minimum: float, strict: bool = False) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise GsdbError(f"{name} {value!r}: expected a finite number")
+    if value < minimum or (strict and value == minimum):
+        raise GsdbError(f"{name} {value!r}: expected a number {'>' if strict else '>='} {minimum:g}")

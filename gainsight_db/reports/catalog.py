@@ -1,0 +1,75 @@
+"""What the warehouse holds: its runs, its tables and views with their row counts and documentation,
+and the audit of trace counts against SCALE-Sim's own report."""
+
+from __future__ import annotations
+
+import duckdb
+
+from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.results import one_row
+from gainsight_db.common.sql_text import quote_identifier, quote_literal
+from gainsight_db.warehouse.runs import resolve_run
+
+RUNS_SQL = """
+    SELECT r.run_id, r.kind, r.name, r.format_version, r.layer_count AS layers, r.dataflow,
+           CASE WHEN r.array_rows IS NOT NULL THEN r.array_rows || 'x' || r.array_cols END AS array,
+           i.finished_at AS ingested_at, r.source_path
+    FROM runs AS r LEFT JOIN ingests AS i USING (ingest_id)
+    ORDER BY r.run_id
+"""
+
+_PUBLIC_OBJECTS = """
+    SELECT table_name AS name, 'table' AS type, comment FROM duckdb_tables()
+    WHERE schema_name = 'main' AND NOT internal AND NOT temporary AND table_name NOT LIKE '\\_%' ESCAPE '\\'
+    UNION ALL
+    SELECT view_name, 'view', comment FROM duckdb_views()
+    WHERE schema_name = 'main' AND NOT internal AND NOT temporary AND view_name NOT LIKE '\\_%' ESCAPE '\\'
+"""
+
+
+def tables_query(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL listing every public table and view with its row count and the first sentence of its
+    documentation."""
+    names = [name for (name, *_) in con.execute(_PUBLIC_OBJECTS).fetchall()]
+    counts = " UNION ALL ".join(
+        f"SELECT {quote_literal(name)} AS name, count(*) AS rows FROM {quote_identifier(name)}" for name in names
+    ) or "SELECT NULL::VARCHAR AS name, NULL::BIGINT AS rows WHERE false"
+    return f"""
+        WITH objects AS ({_PUBLIC_OBJECTS}), counts AS ({counts})
+        SELECT o.name, o.type, c.rows, rtrim(split_part(coalesce(o.comment, ''), '. ', 1), '.') AS description
+        FROM objects AS o JOIN counts AS c USING (name)
+        ORDER BY o.name
+    """
+
+
+def object_comment(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The documentation of table or view `name`; an unknown name is an error."""
+    found = one_row(con, 
+        """
+        SELECT comment FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'
+        UNION ALL SELECT comment FROM duckdb_views() WHERE view_name = ? AND schema_name = 'main'
+        """,
+        [name, name],
+    )
+    if found is None:
+        raise GsdbError(f"{name}: no such table or view (see `gsdb tables`)")
+    return found[0]
+
+
+SCHEMA_SQL = """
+    SELECT column_name AS column, data_type AS type, comment AS description FROM duckdb_columns()
+    WHERE table_name = ? AND schema_name = 'main' ORDER BY column_index
+"""
+
+
+def audit_query(con: duckdb.DuckDBPyConnection, run: str | int | None, all_rows: bool) -> tuple[str, list]:
+    """Trace access counts against DETAILED_ACCESS_REPORT.csv: the differences, or every row."""
+    conditions, params = [], []
+    if run is not None:
+        conditions.append("a.run_id = ?")
+        params.append(resolve_run(con, str(run)))
+    if not all_rows:
+        conditions.append("NOT a.matches")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    return (f"""SELECT r.name AS run, a.* FROM access_audit AS a JOIN runs AS r USING (run_id) {where}
+                ORDER BY a.run_id, a.layer, a.buffer, a.level""", params)

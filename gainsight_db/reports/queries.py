@@ -1,0 +1,119 @@
+"""The query behind every report: which view, which columns, in which order, filtered by run, layer
+and buffer. `gsdb report NAME` and `Warehouse.report(NAME)` both run what `report_query` builds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from gainsight_db.common.buffers import BUFFERS, buffer_order
+from gainsight_db.common.errors import GsdbError
+from gainsight_db.warehouse.runs import resolve_run
+
+_BUFFER_ORDER = buffer_order("v.buffer")
+_CORE_JOIN = "LEFT JOIN aie_cores AS c ON c.run_id = v.run_id AND c.pid = v.pid"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report: `columns` of `view` (aliased v, joined to runs as r) in `order`."""
+
+    view: str
+    columns: str
+    order: str
+    joins: str = ""
+    kind: str = "scalesim"  # the kind of run it reports on
+    by_layer: bool = True  # takes a layer filter
+    by_buffer: bool = True  # takes a buffer filter
+    run_required: bool = False
+
+
+# Report name -> its query. The AI Engine report has one entry per level (`aie` is `aie:iterations`).
+REPORTS: dict[str, Report] = {
+    "layers": Report(
+        "layer_stats", "v.run_id, v.layer, l.name AS layer_name, v.* EXCLUDE (run_id, layer)",
+        f"v.run_id, v.layer, {_BUFFER_ORDER}", joins="LEFT JOIN layers AS l ON l.run_id = v.run_id AND l.layer = v.layer",
+    ),
+    "run": Report("run_stats", "v.*", f"v.run_id, {_BUFFER_ORDER}", by_layer=False),
+    "lifetimes": Report("lifetimes", "v.*", f"v.run_id, v.layer, {_BUFFER_ORDER}, v.addr, v.write_cycle"),
+    "histogram": Report("lifetime_histogram", "v.*", f"v.run_id, v.layer, {_BUFFER_ORDER}, v.bin"),
+    "memtech": Report(
+        "memtech", "v.* EXCLUDE (run_id)", f"{_BUFFER_ORDER}, v.technology <> 'sram', v.technology",
+        by_layer=False, by_buffer=False, run_required=True,
+    ),
+    "composition": Report(
+        "memtech_composition", "v.* EXCLUDE (run_id)",
+        f"v.objective, CASE v.buffer WHEN 'total' THEN {len(BUFFERS)} ELSE {_BUFFER_ORDER} END",
+        by_layer=False, by_buffer=False, run_required=True,
+    ),
+}
+
+
+def _aie(view: str, columns: str, order: str, joins: str = "") -> Report:
+    return Report(view, f"v.run_id, {columns}", f"v.run_id, {order}", joins, kind="aie", by_layer=False,
+                  by_buffer=False)
+
+
+# The levels of the AI Engine report, as postprocess_aie_trace.py's files go: per-core iterations
+# (details.md), cores, aggregate iterations, run summary, kernel calls, LOCK_STALL spans.
+AIE_LEVELS: dict[str, Report] = {
+    "iterations": _aie(
+        "aie_iterations",
+        "v.tile_name, v.iteration_index, v.phase, v.num_kernels, v.avg_duration_cycles, v.min_duration_cycles, "
+        "v.max_duration_cycles, v.total_span_cycles, v.first_start, v.last_end, v.gmacs_per_second",
+        "c.core_order, v.iteration_index", _CORE_JOIN,
+    ),
+    "cores": _aie("aie_cores", "v.* EXCLUDE (run_id)", "v.core_order"),
+    "aggregate": _aie("aie_aggregate", "v.* EXCLUDE (run_id)", "v.iteration_index"),
+    "summary": _aie("aie_aggregate_summary", "v.* EXCLUDE (run_id)", "1"),
+    "kernels": _aie("aie_kernels", "v.* EXCLUDE (run_id)", "c.core_order, v.kernel_index", _CORE_JOIN),
+    "stalls": _aie("aie_lock_stalls", "v.* EXCLUDE (run_id)", "c.core_order, v.stall_index", _CORE_JOIN),
+}
+
+REPORT_NAMES = (*REPORTS, "aie")
+
+
+def find_report(name: str, level: str | None = None) -> Report:
+    """The report called `name` (and, for `aie`, its level: iterations unless given)."""
+    if name == "aie":
+        level = level or "iterations"
+        if level not in AIE_LEVELS:
+            raise GsdbError(f"report aie: unknown level {level!r} (one of: {', '.join(AIE_LEVELS)})")
+        return AIE_LEVELS[level]
+    if level is not None:
+        raise GsdbError(f"report {name}: only the aie report has levels")
+    if name not in REPORTS:
+        raise GsdbError(f"report {name!r}: no such report (one of: {', '.join(REPORT_NAMES)})")
+    return REPORTS[name]
+
+
+def report_query(
+    con: duckdb.DuckDBPyConnection, name: str, run: str | int | None = None, layer: int | None = None,
+    buffer: str | None = None, level: str | None = None,
+) -> tuple[str, list]:
+    """The SQL (and its parameters) of report `name` for the runs of its kind, or the given run,
+    layer and buffer."""
+    report = find_report(name, level)
+    if run is None and report.run_required:
+        raise GsdbError(f"report {name}: give the run (a run name or id)")
+    for given, allowed, what in ((layer, report.by_layer, "layer"), (buffer, report.by_buffer, "buffer")):
+        if given is not None and not allowed:
+            raise GsdbError(f"report {name}: has no {what} filter")
+    conditions, params = ["r.kind = ?"], [report.kind]
+    if run is not None:
+        conditions.append("v.run_id = ?")
+        params.append(resolve_run(con, str(run), kind=report.kind))
+    if layer is not None:
+        if isinstance(layer, bool) or not isinstance(layer, int) or layer < 0:
+            raise GsdbError(f"layer {layer!r}: expected a LayerID, an integer >= 0")
+        conditions.append("v.layer = ?")
+        params.append(layer)
+    if buffer is not None:
+        if buffer not in BUFFERS:
+            raise GsdbError(f"buffer {buffer!r}: expected one of {', '.join(BUFFERS)}")
+        conditions.append("CAST(v.buffer AS VARCHAR) = ?")
+        params.append(buffer)
+    sql = (f"SELECT r.name AS run, {report.columns} FROM {report.view} AS v JOIN runs AS r USING (run_id) "
+           f"{report.joins} WHERE {' AND '.join(conditions)} ORDER BY {report.order}")
+    return sql, params
