@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from aie_compare import CORE0, CORE1, PARAMS, cli_options, write_trace
+from aie_compare import CORE0, CORE1, PARAMS, write_trace
 from conftest import EXAMPLE_RUN, REPO, cli_runner
 
 import gainsight_db as gsdb
 from gainsight_db import GsdbError
-
 
 
 def _readme_python() -> str:
