@@ -75,7 +75,7 @@ def test_views_equal_the_reference_on_random_traces(scratch, accesses):
     assert con.execute("SELECT layer, buffer::VARCHAR, addr, cycle FROM orphan_reads ORDER BY ALL").fetchall() == orphans
     _assert_same_stats(_view_stats(con), layer_stats(accesses, total_cycles))
     bins = con.execute("SELECT layer, buffer, bin, lifetimes, reads FROM lifetime_histogram").fetchall()
-    assert {(l, b, k): (n, r) for l, b, k, n, r in bins} == histogram(lifetimes)
+    assert {(lay, b, k): (n, r) for lay, b, k, n, r in bins} == histogram(lifetimes)
 
 
 @pytest.fixture(scope="module")
