@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parent.parent / "shared" / "data" / "scalesim"
-TOPOLOGY = SHARED / "topologies" / "conv_nets" / "Resnet18.csv"
-CONFIG = SHARED / "configs" / "resnet18_64x64_ws.cfg"
+INPUTS = HERE / "inputs"  # where they come from: inputs/README.md
+TOPOLOGY = INPUTS / "Resnet18.csv"
+CONFIG = INPUTS / "resnet18_64x64_ws.cfg"
 VIEWS = ("lifetimes", "dead_writes", "orphan_reads", "layer_stats", "run_stats", "lifetime_histogram",
          "access_audit", "layers", "memtech", "memtech_composition")
 

@@ -1,12 +1,26 @@
-"""Shared fixtures: paths to the real sample data, a fresh warehouse, and running the real `gsdb`."""
+"""Shared fixtures: paths to the bundled sample data, a fresh warehouse, and running the real `gsdb`.
+
+The samples are in tests/data (tests/data/README.md says where each comes from). One SCALE-Sim run,
+v3_api_user_small3_16x16_ws, is too big to commit: only its inputs are, and at the start of every test
+session `pytest_sessionstart` makes sure its run directory is there, running the installed `scalesim`
+package on those inputs when it is missing or out of date (see `ensure_generated_run`).
+"""
 
 from __future__ import annotations
 
+import configparser
+import contextlib
 import hashlib
+import importlib.metadata
+import io
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,15 +28,148 @@ import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-SCALESIM_DATA = SHARED_DATA / "scalesim"
+TEST_DATA = REPO / "tests" / "data"
+SCALESIM_DATA = TEST_DATA / "scalesim"
+AIE_DATA = TEST_DATA / "aie"
 EXAMPLE_RUN = REPO / "examples" / "scalesim_tiny_8x8_ws"
+# What the tests make and keep between sessions (gitignored).
+CACHE = REPO / "tests" / ".cache"
 
-# Every shared SCALE-Sim sample: folder -> run directory inside it.
-SCALESIM_SAMPLES = {
-    sample.name: next(p for p in sample.iterdir() if p.is_dir() and p.name != "inputs")
-    for sample in sorted(SCALESIM_DATA.glob("v*_api_*"))
-}
+# SCALE-Sim samples whose run directory is not committed but made from their inputs/ by scalesim at
+# the start of a test session, into the sample folder (gitignored). Each has the SHA-256 of every file
+# of the run, as SCALE-Sim wrote it when the sample was made, in `<run name>.sha256` beside inputs/.
+GENERATED_SAMPLES = ("v3_api_user_small3_16x16_ws",)
+# SCALE-Sim v3 needs a layout file; one with only its header line does for runs without custom layouts.
+LAYOUT = SCALESIM_DATA / "layout_header_only.csv"
+
+
+def _run_name(sample: Path) -> str:
+    """The run directory SCALE-Sim writes for a sample: the run_name of the config in its inputs/."""
+    (config,) = (sample / "inputs").glob("*.cfg")
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(config)
+    return parser["general"]["run_name"].strip()
+
+
+# Every bundled SCALE-Sim sample: folder -> run directory inside it.
+SCALESIM_SAMPLES = {sample.name: sample / _run_name(sample) for sample in sorted(SCALESIM_DATA.glob("v*_api_*"))}
+
+
+# The generated sample ----------------------------------------------------------------------------
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _expected_files(sample: Path) -> dict[str, str]:
+    """Path (relative to the sample folder) -> SHA-256 of every file of the run, from `<run name>.sha256`."""
+    manifest = sample / f"{_run_name(sample)}.sha256"
+    return {name: digest for digest, name in (line.split(maxsplit=1) for line in manifest.read_text().splitlines())}
+
+
+def _differences(run_dir: Path, expected: dict[str, str]) -> list[str]:
+    """How the files of `run_dir` differ from `expected` (empty when they are exactly those files)."""
+    base = run_dir.parent
+    found = {p.relative_to(base).as_posix(): p for p in run_dir.rglob("*") if p.is_file()} if run_dir.is_dir() else {}
+    problems = [f"{name}: missing" for name in sorted(set(expected) - set(found))]
+    problems += [f"{name}: not expected" for name in sorted(set(found) - set(expected))]
+    problems += [f"{name}: different bytes" for name in sorted(set(expected) & set(found))
+                 if _sha256(found[name]) != expected[name]]
+    return problems
+
+
+def _generation_key(sample: Path) -> str:
+    """The inputs of a generated run and the versions of the tools that make it, hashed."""
+    digest = hashlib.sha256()
+    for package in ("scalesim", "numpy"):
+        digest.update(f"{package} {importlib.metadata.version(package)}\n".encode())
+    for path in [*sorted((sample / "inputs").iterdir()), LAYOUT]:
+        digest.update(f"{path.name} {_sha256(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def _run_scalesim(sample: Path, top: Path) -> Path:
+    """Run the scalesim package on the sample's inputs, writing under `top`; the run directory.
+
+    As the samples were made: SCALE-Sim's Python API with save_disk_space=False (trace CSVs written),
+    the layout file with only its header line, and SCALE-Sim's console output kept out of pytest's.
+    """
+    (config,) = (sample / "inputs").glob("*.cfg")
+    (topology,) = (sample / "inputs").glob("*.csv")
+    lines = [line for line in topology.read_text().splitlines() if line.strip()]
+    # SCALE-Sim drops the last field of every topology row: each must end with a comma (simulate.py
+    # adds them to topologies it is given; the committed inputs already have them, and must stay as they are).
+    bad = [i for i, line in enumerate(lines, 1) if not line.rstrip().endswith(",")]
+    if bad:
+        raise RuntimeError(f"{topology}: line {bad[0]} does not end with a comma, SCALE-Sim would lose its last field")
+    header = [cell.strip().lower() for cell in lines[0].split(",")]
+
+    from scalesim.scale_sim import scalesim
+
+    log = io.StringIO()
+    try:
+        # numpy's DeprecationWarning about SCALE-Sim's own code is not the tests' business either.
+        with contextlib.redirect_stdout(log), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sim = scalesim(save_disk_space=False, verbose=False, config=str(config), topology=str(topology),
+                           layout=str(LAYOUT), input_type_gemm=header[1:4] == ["m", "n", "k"])
+            sim.run_scale(top_path=str(top))
+    except SystemExit as err:  # SCALE-Sim calls exit() on inputs it cannot read
+        raise RuntimeError(f"SCALE-Sim stopped: {' '.join(log.getvalue().split())[-300:]}") from err
+    return top / _run_name(sample)
+
+
+def ensure_generated_run(sample: Path) -> str | None:
+    """Make sure the sample's run directory holds exactly the files its `.sha256` lists.
+
+    Kept from an earlier session when the inputs, scalesim and numpy are unchanged (the key recorded in
+    tests/.cache/scalesim/<sample>.json) and the files are intact; otherwise SCALE-Sim is run again in
+    tests/.cache/scalesim/ and its run directory moved into the sample folder. Returns what was done
+    (None when the run was kept); raises if SCALE-Sim's output is not the recorded one.
+    """
+    run_dir = sample / _run_name(sample)
+    expected = _expected_files(sample)
+    key = _generation_key(sample)
+    work_root = CACHE / "scalesim"
+    work_root.mkdir(parents=True, exist_ok=True)
+    stamp = work_root / f"{sample.name}.json"
+    with open(work_root / ".lock", "w") as lock:
+        with contextlib.suppress(ImportError):  # concurrent sessions: one generates, the others wait
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(stamp.read_text())["key"] == key and not _differences(run_dir, expected):
+                return None
+        stamp.unlink(missing_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f"{sample.name}-", dir=work_root))
+        start = time.perf_counter()
+        made = _run_scalesim(sample, work)
+        seconds = time.perf_counter() - start
+        problems = _differences(made, expected)
+        if problems:
+            raise RuntimeError(
+                f"SCALE-Sim's run of {sample.name} (in {made}) is not the recorded one "
+                f"({run_dir.name}.sha256): {'; '.join(problems[:5])}"
+            )
+        shutil.rmtree(run_dir, ignore_errors=True)
+        os.replace(made, run_dir)
+        shutil.rmtree(work)
+        versions = {package: importlib.metadata.version(package) for package in ("scalesim", "numpy")}
+        stamp.write_text(json.dumps({"key": key, **versions, "seconds": round(seconds, 2)}, indent=1) + "\n")
+        return (f"made {run_dir.relative_to(REPO)} with scalesim {versions['scalesim']} in {seconds:.1f} s "
+                f"({len(expected)} files, as recorded)")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Every generated sample's run directory is in place before the tests are collected."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for name in GENERATED_SAMPLES:
+        try:
+            done = ensure_generated_run(SCALESIM_DATA / name)
+        except Exception as err:  # whatever went wrong, the tests cannot run without the sample
+            pytest.exit(f"cannot make the test sample {name}: {type(err).__name__}: {err}", returncode=1)
+        if done and reporter is not None:
+            reporter.write_line(done)
 
 
 @dataclass
@@ -70,9 +217,8 @@ def run_id_of(gsdb, run_dir) -> str:
     return out.splitlines()[1]
 
 
-
 def copy_run(sample: str, dest: Path) -> Path:
-    """A writable copy of a shared sample (its run directory and inputs); returns the run directory."""
+    """A writable copy of a bundled sample (its run directory and inputs); returns the run directory."""
     source = SCALESIM_DATA / sample
     shutil.copytree(source, dest / sample)
     for path in (dest / sample).rglob("*"):

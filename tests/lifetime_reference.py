@@ -68,7 +68,7 @@ def layer_stats(accesses, total_cycles: dict[int, int]):
             mine = [a for a in accesses if a[0] == layer and a[1] == buffer]
             read_cycles = [a[3] for a in mine if not IS_WRITE[(buffer, a[2])]]
             write_cycles = [a[3] for a in mine if IS_WRITE[(buffer, a[2])]]
-            spans = [l[5] for l in lifetimes if l[0] == layer and l[1] == buffer]
+            spans = [lt[5] for lt in lifetimes if lt[0] == layer and lt[1] == buffer]
             stats = {
                 "lifetimes": len(spans),
                 "reads": len(read_cycles),
@@ -113,7 +113,7 @@ def run_stats(accesses, total_cycles: dict[int, int]):
     out = {}
     for buffer in ("ifmap", "filter", "ofmap", "all"):
         chosen = ("ifmap", "filter", "ofmap") if buffer == "all" else (buffer,)
-        spans = [l[5] for l in lifetimes if l[1] in chosen]
+        spans = [lt[5] for lt in lifetimes if lt[1] in chosen]
         rows = [s for (layer, b), s in per_layer.items() if b in chosen]
         stats = {name: sum(r[name] for r in rows)
                  for name in ("reads", "writes", "footprint_words", "dead_writes", "orphan_reads")}

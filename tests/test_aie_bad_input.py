@@ -16,9 +16,9 @@ import duckdb
 import pytest
 
 from aie_compare import core
-from conftest import SHARED_DATA, copy_run, warehouse_fingerprint
+from conftest import AIE_DATA, copy_run, warehouse_fingerprint
 
-GOOD_TRACE = SHARED_DATA / "aie" / "Xilinx_mlir-aie__section-4b__trace_4b.json"
+GOOD_TRACE = AIE_DATA / "Xilinx_mlir-aie__section-4b__trace_4b.json"
 GOOD_RUN = "v3_api_tiny_8x8_ws"
 EVENTS = core(0, "tile0,2", kernels=[(100, 200), (300, 400)], stalls=[(400, 5000)])
 

@@ -1,6 +1,6 @@
 """`gsdb export aie` writes the files postprocess_aie_trace.py writes, byte for byte the same as the
 plain-Python reference writes them (tests/aie_reference.py: same keys, order, values and types), on
-every shared sample and on synthetic traces; `gsdb report aie` lists the views with the shared output
+every bundled sample and on synthetic traces; `gsdb report aie` lists the views with the shared output
 options."""
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import pytest
 
 from aie_compare import CORE0, CORE1, CORE2, PARAMS, cli_options, core, write_trace
 from aie_reference import Params, analyse, write_outputs
-from conftest import SHARED_DATA
+from conftest import AIE_DATA
 
-AIE_DATA = SHARED_DATA / "aie"
 SAMPLE_PARAMS = Params(M=256, K=128, N=64, m=32, k=32, n=32, rows=1, cols=2, hwid="npu1", warmup=0, iterations=1)
 
 

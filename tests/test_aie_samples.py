@@ -1,4 +1,4 @@
-"""Every shared AI Engine sample (../shared/data/aie) ingested through the real `gsdb`: its events are
+"""Every bundled AI Engine sample (tests/data/aie) ingested through the real `gsdb`: its events are
 all kept as written, and its per-core, per-iteration and aggregate results equal the plain-Python
 reference (tests/aie_reference.py) exactly, with parameters given as options and parsed from the
 reference's output path."""
@@ -17,9 +17,8 @@ import pytest
 
 from aie_compare import cli_options, warehouse_aggregate, warehouse_cores
 from aie_reference import OLD_NAMES, Params, aggregate, analyse
-from conftest import SHARED_DATA
+from conftest import AIE_DATA
 
-AIE_DATA = SHARED_DATA / "aie"
 SAMPLES = sorted(p.name for p in AIE_DATA.glob("*.json"))
 # warmup 0 and one measured iteration, so that the single-iteration samples have an aggregate too
 OPTION_PARAMS = Params(M=256, K=256, N=256, m=64, k=64, n=64, rows=1, cols=1, hwid="npu1", warmup=0, iterations=1)
@@ -76,7 +75,7 @@ def test_sample_results_equal_the_reference(warehouse, sample):
 
 
 def test_facts_of_the_samples_from_their_description(warehouse):
-    """What ../shared/data/README.md says about each sample, checked on the warehouse."""
+    """What tests/data/README.md says about each sample, checked on the warehouse."""
     q = warehouse.execute
 
     def run(prefix):

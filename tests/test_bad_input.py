@@ -24,11 +24,11 @@ import pytest
 _TESTS = str(Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
-from conftest import SCALESIM_DATA, SHARED_DATA, copy_run, warehouse_fingerprint  # noqa: E402
+from conftest import AIE_DATA, SCALESIM_DATA, copy_run, warehouse_fingerprint  # noqa: E402
 
 GOOD = "v3_api_tiny_8x8_ws"
 ALEXNET = SCALESIM_DATA / "topologies" / "conv_nets" / "alexnet.csv"
-AIE_FOLDER = SHARED_DATA / "aie"
+AIE_FOLDER = AIE_DATA
 AIE_JSON = AIE_FOLDER / "Xilinx_mlir-aie__section-4b__trace_4b.json"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 

@@ -52,7 +52,7 @@ def test_gainsight_export_has_one_folder_per_layer_with_reference_values(warehou
             rows = list(csv.reader(handle))
         assert all(len(r) == 3 for r in rows)
         got = Counter((b, int(a), int(span)) for b, a, span in rows)  # int() fails on a header line
-        assert got == Counter((b, a, span) for l, b, a, _, _, span, _ in lifetimes if l == layer)
+        assert got == Counter((b, a, span) for lay, b, a, _, _, span, _ in lifetimes if lay == layer)
         with open(folder / f"layer{layer}" / f"layer{layer}_aggregate_data.csv", newline="") as handle:
             aggregate = list(csv.DictReader(handle))
         assert tuple(aggregate[0])[: len(GAINSIGHT_AGGREGATE)] == GAINSIGHT_AGGREGATE

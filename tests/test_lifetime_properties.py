@@ -1,5 +1,5 @@
 """The lifetime views against the plain-Python reference: on random small traces (hypothesis) and
-on every shared SCALE-Sim sample."""
+on every bundled SCALE-Sim sample."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_views_equal_the_reference_on_random_traces(scratch, accesses):
     assert con.execute("SELECT layer, buffer::VARCHAR, addr, cycle FROM orphan_reads ORDER BY ALL").fetchall() == orphans
     _assert_same_stats(_view_stats(con), layer_stats(accesses, total_cycles))
     bins = con.execute("SELECT layer, buffer, bin, lifetimes, reads FROM lifetime_histogram").fetchall()
-    assert {(l, b, k): (n, r) for l, b, k, n, r in bins} == histogram(lifetimes)
+    assert {(lay, b, k): (n, r) for lay, b, k, n, r in bins} == histogram(lifetimes)
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +86,8 @@ def samples(tmp_path_factory):
 
 
 @pytest.mark.parametrize("sample", sorted(SCALESIM_SAMPLES))
-def test_layer_stats_equal_the_reference_on_shared_samples(samples, sample):
-    """End to end: per-layer statistics of each shared run equal the reference computed from its CSVs."""
+def test_layer_stats_equal_the_reference_on_bundled_samples(samples, sample):
+    """End to end: per-layer statistics of each bundled run equal the reference computed from its CSVs."""
     run_dir = SCALESIM_SAMPLES[sample]
     run_id = samples.execute("SELECT run_id FROM runs WHERE source_path = ?", [str(run_dir.resolve())]).fetchone()[0]
     total_cycles = dict(samples.execute(

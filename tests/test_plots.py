@@ -41,7 +41,7 @@ def test_lifetime_plot_draws_the_reference_histogram(con, tmp_path, layer):
     data = drawn.data
     lifetimes, _, _ = analyse(run_accesses(RUNS[0], total_cycles(RUNS[0])))
     for buffer in ("ifmap", "filter", "ofmap"):
-        want = Counter(span.bit_length() for l, b, _, _, _, span, _ in lifetimes if b == buffer and layer in (None, l))
+        want = Counter(span.bit_length() for lay, b, _, _, _, span, _ in lifetimes if b == buffer and layer in (None, lay))
         got = {hi.bit_length() - 1: n for lo, hi, n in data[buffer]}
         assert got == dict(want) and all(hi == (2 * lo if lo else 1) for lo, hi, _ in data[buffer])
     text = _svg_text(tmp_path / "l.svg")

@@ -20,7 +20,7 @@ LAYER_ONLY = ("read_active_cycles", "write_active_cycles", "read_freq_pct", "wri
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    """Every shared sample, ingested once through the CLI."""
+    """Every bundled sample, ingested once through the CLI."""
     gsdb = cli_runner(tmp_path_factory.mktemp("reports") / "gainsight.duckdb")
     gsdb("ingest", *SCALESIM_SAMPLES.values(), "--quiet")
     return gsdb

@@ -1,4 +1,4 @@
-"""End-to-end ingest of the shared SCALE-Sim samples, checked against references computed here.
+"""End-to-end ingest of the bundled SCALE-Sim samples (tests/data/scalesim), checked against references computed here.
 
 Every golden value in this file is derived from the sample files themselves with plain Python
 (`csv`, `configparser`, `hashlib`), never from the warehouse code: a plain reading of each trace
@@ -176,7 +176,7 @@ def test_reference_reader_drops_padding_but_keeps_a_single_trailing_one(tmp_path
     trace = tmp_path / "FILTER_DRAM_TRACE.csv"
     trace.write_text("-3.0,10.0,1.0,1.0,1.0\n-2.0,11.0,1.0\n-1.0,-1.0,12.0,-1.0\n")
     assert reference_accesses(trace, "dram") == ([(-3, 10), (-2, 1), (-2, 11), (-1, 12)], 3)
-    # The shared sample really exercises the rule (README: small3 OS, layer2 FILTER_DRAM).
+    # The bundled sample really exercises the rule (tests/data/README.md: small3 OS, layer2 FILTER_DRAM).
     real = SCALESIM_SAMPLES["v3_api_small3_16x16_os"] / "layer2" / "FILTER_DRAM_TRACE.csv"
     accesses, padding = reference_accesses(real, "dram")
     assert padding > 0
