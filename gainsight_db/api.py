@@ -13,6 +13,7 @@ methods and only formats what they return.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -21,12 +22,15 @@ import duckdb
 
 from gainsight_db.common.errors import GsdbError, GsdbWarning
 from gainsight_db.common.progress import Progress
+from gainsight_db.common.sql_text import one_line, quote_identifier, quote_literal
+from gainsight_db.common.staging import refuse_protected
 from gainsight_db.reports import catalog
 from gainsight_db.reports.queries import report_query
 from gainsight_db.warehouse.connection import (
     EngineSettings,
     default_db_path,
     open_warehouse,
+    spill_folder,
 )
 from gainsight_db.warehouse.runs import resolve_run
 
@@ -62,19 +66,25 @@ def connect(
     # What this call creates (the file and the folders above it), removed again if the first use fails.
     created = [p for p in (path, *path.parents) if not p.exists()]
     con = open_warehouse(path, create=not read_only, read_only=read_only, settings=settings)
-    return Warehouse(con, path, read_only=read_only, warn=warn or _warn_python, created=created)
+    return Warehouse(con, path, read_only=read_only, warn=warn or _warn_python, created=created,
+                     spill=spill_folder(path, settings),
+                     reopen=lambda: open_warehouse(path, create=False, read_only=read_only, settings=settings))
 
 
 class Warehouse:
     """An open warehouse. Use it as a context manager, or call `close()`."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool,
-                 warn: Callable[[str], None], created: Sequence[Path] = ()) -> None:
+                 warn: Callable[[str], None], created: Sequence[Path] = (), spill: Path | None = None,
+                 reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None) -> None:
         self._con = con
         self.path = path
         self.read_only = read_only
         self._warn = warn
+        self.sealed = False
         self._created = list(created)
+        self._spill = spill if spill is not None else spill_folder(path)
+        self._reopen = reopen
 
     # Lifetime ------------------------------------------------------------------------------------
     def __enter__(self) -> Warehouse:
@@ -104,9 +114,22 @@ class Warehouse:
         return f"<gainsight_db.Warehouse {str(self.path)!r}{' read-only' if self.read_only else ''}>"
 
     @property
+    def protected_paths(self) -> list[Path]:
+        """What no output may write over: the warehouse file, its write-ahead log and spill folder."""
+        return [self.path, self.path.with_name(self.path.name + ".wal"), self._spill]
+
+    @property
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection, for anything the methods do not cover."""
         return self._con
+
+    def seal(self) -> None:
+        """From now on, refuse every access beyond the warehouse itself: no file is read or written
+        (COPY, read_csv, EXPORT DATABASE), no other database attached, no extension installed, and no
+        DuckDB setting changed (which would undo this). Spilling to the spill folder goes on."""
+        self._con.execute("SET enable_external_access = false")
+        self._con.execute("SET lock_configuration = true")
+        self.sealed = True
 
     def _writable(self, what: str) -> None:
         if self.read_only:
@@ -166,8 +189,11 @@ class Warehouse:
                 raise GsdbError(f"{given}: {what} file not found")
         aie = AieOptions(AieParameters(M, K, N, m, k, n, row, col, hwid, warmup, iterations),
                          AieSettings(**tunables))
-        return ingest(self._con, [Path(p) for p in paths], ScalesimOptions(config_path, topology_path),
-                      progress, self._warn, aie)
+        results = ingest(self._con, [Path(p) for p in paths], ScalesimOptions(config_path, topology_path),
+                         progress, self._warn, aie)
+        if any(r.replaced for r in results):
+            self._compact_if_wasteful()
+        return results
 
     def simulate(
         self, topology: str | Path, config: str | Path, *, out: str | Path | None = None, keep_csv: bool = False,
@@ -187,8 +213,63 @@ class Warehouse:
             raise GsdbError(f"{config}: config file not found")
         folder = Path(out) if out is not None else default_output_folder(self.path, read_config(config).run_name or config.stem)
         sim = simulate(topology, config, folder, keep_csv=keep_csv)
-        return ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
-                                progress, self._warn)
+        result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
+                                  progress, self._warn)
+        if result.replaced:
+            self._compact_if_wasteful()
+        return result
+
+    # Space ---------------------------------------------------------------------------------------
+    def size(self) -> dict[str, int]:
+        """The warehouse file's size in bytes, and how much of it holds data and how much is free
+        (left by replaced or removed runs, reused by later loads)."""
+        self._con.abort()
+        block, total, used, free = self._con.execute(
+            "SELECT block_size, total_blocks, used_blocks, free_blocks FROM pragma_database_size()"
+        ).fetchall()[0]
+        return {"file_bytes": self.path.stat().st_size, "used_bytes": used * block, "free_bytes": free * block,
+                "total_bytes": total * block}
+
+    def compact(self) -> tuple[int, int]:
+        """Rewrite the warehouse without its free space; returns the file size before and after (bytes).
+        The copy is written beside the warehouse and moved over it only when complete."""
+        from gainsight_db.common.staging import recover
+
+        self._writable("compact")
+        if self._reopen is None:
+            raise GsdbError(f"{self.path}: this connection cannot be reopened, so it cannot compact")
+        before = self.path.stat().st_size
+        copy = self.path.with_name(f".{self.path.name}.{os.getpid()}.compact")
+        recover(self.path)  # a copy left by a killed compaction
+        copy.unlink(missing_ok=True)
+        con = self._con
+        con.abort()
+        con.execute("CHECKPOINT")
+        database = con.execute("SELECT current_database()").fetchall()[0][0]
+        try:
+            con.execute(f"ATTACH {quote_literal(str(copy))} AS _compact_copy")
+            try:
+                con.execute(f"COPY FROM DATABASE {quote_identifier(database)} TO _compact_copy")
+            finally:
+                con.execute("DETACH _compact_copy")
+            con.close()
+            os.replace(copy, self.path)
+        except BaseException:
+            copy.unlink(missing_ok=True)
+            raise
+        finally:
+            self._con = self._reopen()
+        return before, self.path.stat().st_size
+
+    def _compact_if_wasteful(self) -> None:
+        """A replaced run leaves its old rows' space free, reused by later loads. When the free space
+        is more than half the space in use (the run replaced was a large part of the warehouse), the
+        warehouse is compacted, so that re-ingesting does not keep the file near twice its size."""
+        self._con.abort()
+        self._con.execute("CHECKPOINT")  # the replaced rows' blocks become free at a checkpoint
+        size = self.size()
+        if 2 * size["free_bytes"] > size["used_bytes"]:
+            self.compact()
 
     # Reading -------------------------------------------------------------------------------------
     def sql(self, query: str, params: Sequence[Any] | None = None, *, dialect: str = "duckdb") -> duckdb.DuckDBPyRelation:
@@ -196,7 +277,13 @@ class Warehouse:
         SQL written for another engine (dialect="postgres", "spark", ...) is translated first."""
         if dialect != "duckdb":
             query = self.translate(query, dialect)
-        return self._relation(query, params=list(params) if params is not None else None)
+        try:
+            return self._relation(query, params=list(params) if params is not None else None)
+        except duckdb.PermissionException as err:
+            if not self.sealed:
+                raise
+            raise GsdbError(f"{self.path}: this session reads the warehouse only ({one_line(err)}); "
+                            "opened writable (gsdb query --write), SQL may also read and write files") from err
 
     def translate(self, query: str, dialect: str) -> str:
         """`query`, written in `dialect`, as DuckDB SQL; what cannot be expressed goes to the warnings."""
@@ -310,7 +397,7 @@ class Warehouse:
 
             runs = [run] if isinstance(run, (str, int)) else list(run) if run is not None else None
             run_ids = [self.run_id(r) for r in runs] if runs else None
-            return export_tables(self._con, out, kind, run_ids, accesses, replace, progress)
+            return export_tables(self._con, out, kind, run_ids, accesses, replace, progress, self.protected_paths)
         if kind not in EXPORT_KINDS:
             raise GsdbError(f"export {kind!r}: no such export (one of: {', '.join(EXPORT_KINDS)})")
         if run is None or not isinstance(run, (str, int)):
@@ -318,18 +405,18 @@ class Warehouse:
         if kind == "gainsight":
             from gainsight_db.exports.gainsight import export_gainsight
 
-            return export_gainsight(self._con, self.run_id(run, kind="scalesim"), out, replace)
+            return export_gainsight(self._con, self.run_id(run, kind="scalesim"), out, replace, self.protected_paths)
         if kind == "aie":
             from gainsight_db.exports.aie import export_aie
 
-            return export_aie(self._con, self.run_id(run, kind="aie"), out, replace)
+            return export_aie(self._con, self.run_id(run, kind="aie"), out, replace, self.protected_paths)
         import json
 
         from gainsight_db.common.staging import write_atomically
         from gainsight_db.exports.frontend import frontend_report
 
         report = frontend_report(self._con, self.run_id(run, kind="scalesim"))
-        write_atomically(json.dumps(report, indent=2, allow_nan=False) + "\n", out, replace)
+        write_atomically(json.dumps(report, indent=2, allow_nan=False) + "\n", out, replace, self.protected_paths)
         return report
 
     def plot(self, kind: str, *, run: str | int | Iterable[str | int] | None = None, layer: int | None = None,
@@ -342,6 +429,7 @@ class Warehouse:
 
         if out is not None:
             plots.check_picture_path(Path(out))
+            refuse_protected(Path(out), self.protected_paths)
         if kind == "runs":
             runs = [run] if isinstance(run, (str, int)) else list(run) if run is not None else None
             drawn = plots.plot_runs(self._con, [self.run_id(r, kind="scalesim") for r in runs] if runs else None)
@@ -357,7 +445,7 @@ class Warehouse:
         else:
             raise GsdbError(f"plot {kind!r}: no such picture (one of: {', '.join(PLOT_KINDS)})")
         if out is not None:
-            plots.save_figure(drawn.figure, Path(out))
+            plots.save_figure(drawn.figure, Path(out), self.protected_paths)
         return drawn.figure
 
 

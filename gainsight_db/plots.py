@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import duckdb
 
@@ -41,13 +41,13 @@ def _figure(**options):
     return Figure(**options)
 
 
-def save_figure(figure, out: Path) -> None:
+def save_figure(figure, out: Path, protected: Iterable[Path] = ()) -> None:
     """Write `figure` to `out` (its format from the extension), replacing the file all at once."""
     out = Path(out)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=check_picture_path(out), bbox_inches="tight",
                    metadata=None if out.suffix.lower() == ".png" else {"Date": None})
-    write_atomically(buffer.getvalue(), out, replace=True)
+    write_atomically(buffer.getvalue(), out, replace=True, protected=protected)
 
 
 def _spans_decades(values: list[float]) -> bool:

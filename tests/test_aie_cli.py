@@ -11,16 +11,18 @@ import json
 from pathlib import Path
 
 import pytest
-
 from aie_compare import CORE0, CORE1, CORE2, PARAMS, cli_options, core, write_trace
 from aie_reference import Params, analyse, write_outputs
 from conftest import AIE_DATA
+
+from gainsight_db.common.staging import EXPORT_MARKER
 
 SAMPLE_PARAMS = Params(M=256, K=128, N=64, m=32, k=32, n=32, rows=1, cols=2, hwid="npu1", warmup=0, iterations=1)
 
 
 def _files(folder: Path) -> dict[str, str]:
-    return {p.name: p.read_text() for p in sorted(folder.iterdir())}
+    """The files of an export (the reference's, or ours less the marker that makes it replaceable)."""
+    return {p.name: p.read_text() for p in sorted(folder.iterdir()) if p.name != EXPORT_MARKER}
 
 
 def _reference_files(trace: Path, params: Params, out: Path) -> dict[str, str]:
@@ -100,8 +102,14 @@ def test_export_refuses_other_runs_and_a_full_folder(tmp_path, gsdb):
     (tmp_path / "full" / "keep.txt").write_text("x")
     result = gsdb("export", "aie", "--run", "t", "--out", tmp_path / "full", check=False)
     assert result.returncode == 1 and "--replace" in result.stderr
-    gsdb("export", "aie", "--run", "t", "--out", tmp_path / "full", "--replace")
-    assert not (tmp_path / "full" / "keep.txt").exists() and (tmp_path / "full" / "tile0,2.json").exists()
+    # --replace replaces only an earlier export, never a folder of other files
+    refused = gsdb("export", "aie", "--run", "t", "--out", tmp_path / "full", "--replace", check=False)
+    assert refused.returncode == 1 and "not an earlier gainsight-db export" in refused.stderr
+    assert (tmp_path / "full" / "keep.txt").exists()
+    gsdb("export", "aie", "--run", "t", "--out", tmp_path / "out", "-q")
+    (tmp_path / "out" / "tile0,2.json").write_text("edited")
+    gsdb("export", "aie", "--run", "t", "--out", tmp_path / "out", "--replace")
+    assert (tmp_path / "out" / "tile0,2.json").read_text() != "edited"
 
 
 def test_report_levels_and_formats(tmp_path, gsdb):

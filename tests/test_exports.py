@@ -12,14 +12,13 @@ import duckdb
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-
-import gainsight_db
 from conftest import SCALESIM_SAMPLES, cli_runner, run_id_of
 from lifetime_reference import analyse, close, layer_stats
 from trace_reference import run_accesses, total_cycles
 
+import gainsight_db
 from gainsight_db.common.errors import GsdbError
-from gainsight_db.common.staging import staged_folder
+from gainsight_db.common.staging import EXPORT_MARKER, staged_folder
 
 GAINSIGHT_AGGREGATE = ("data_type", "lifetime_mean", "lifetime_median", "lifetime_p90", "lifetime_max",
                        "read_freq_pct", "write_freq_pct", "reads", "writes", "footprint_words")
@@ -46,7 +45,7 @@ def test_gainsight_export_has_one_folder_per_layer_with_reference_values(warehou
     accesses = run_accesses(run_dir, totals)
     lifetimes, _, _ = analyse(accesses)
     stats = layer_stats(accesses, totals)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"layer{i}" for i in totals)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([EXPORT_MARKER] + [f"layer{i}" for i in totals])
     for layer in totals:
         with open(folder / f"layer{layer}" / f"layer{layer}_lifetime_data.csv", newline="") as handle:
             rows = list(csv.reader(handle))
@@ -82,13 +81,14 @@ def test_a_failed_export_leaves_the_old_folder_and_no_partial_one(tmp_path):
     """Rule: the output appears all at once; a failure midway keeps what was there and leaves no trace."""
     target = tmp_path / "out"
     target.mkdir()
+    (target / EXPORT_MARKER).write_text("an earlier export")
     (target / "old.txt").write_text("old")
     with pytest.raises(RuntimeError):
         with staged_folder(target, replace=True) as stage:
             (stage / "half.txt").write_text("half")
             raise RuntimeError("disk full")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
-    assert [p.name for p in target.iterdir()] == ["old.txt"]
+    assert sorted(p.name for p in target.iterdir()) == [EXPORT_MARKER, "old.txt"]
     with pytest.raises(GsdbError, match="not a folder"):
         with staged_folder(target / "old.txt"):
             pass

@@ -9,7 +9,7 @@ import duckdb
 import typer
 
 import gainsight_db
-from gainsight_db.cli import catalog, export, ingest, plot, report
+from gainsight_db.cli import catalog, export, ingest, maintenance, plot, report
 from gainsight_db.common.errors import GsdbError
 
 
@@ -43,16 +43,52 @@ def build_app() -> typer.Typer:
     app.command()(catalog.tables)
     app.command()(catalog.schema)
     app.command()(catalog.audit)
+    app.command()(maintenance.compact)
     app.add_typer(report.app, name="report")
     app.add_typer(export.app, name="export")
     app.add_typer(plot.app, name="plot")
     return app
 
 
+def _interrupt_queries_on_ctrl_c() -> None:
+    """Python runs its Ctrl-C handler only between bytecodes, so a long DuckDB query would finish
+    first. The signal also wakes a thread (through the wakeup file descriptor), which interrupts the
+    queries of the open warehouses at once; the command then ends as interrupted."""
+    import os
+    import signal
+    import threading
+
+    from gainsight_db.cli.options import OPENED
+
+    try:
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    except (OSError, ValueError):  # not the main thread, or no pipes: Ctrl-C then acts between queries
+        return
+
+    def watch() -> None:
+        while True:
+            if signal.SIGINT in os.read(read_end, 64):
+                for wh in list(OPENED):
+                    try:
+                        wh.connection.interrupt()
+                    except Exception:  # noqa: S110 (closed meanwhile: nothing to interrupt)
+                        pass
+
+    threading.Thread(target=watch, name="gsdb-ctrl-c", daemon=True).start()
+
+
 def main() -> None:
     """Entry point: errors become one line on stderr and exit code 1, never a traceback."""
+    _interrupt_queries_on_ctrl_c()
     try:
-        build_app()(standalone_mode=False)
+        code = build_app()(standalone_mode=False)
+        # Without standalone mode, click hands back an exit code instead of exiting: 130 for Ctrl-C.
+        if isinstance(code, int) and code:
+            if code == 130:
+                typer.echo("gsdb: interrupted", err=True)
+            sys.exit(code)
     except GsdbError as err:
         typer.echo(f"gsdb: error: {err}", err=True)
         sys.exit(1)
@@ -60,6 +96,12 @@ def main() -> None:
         typer.echo(f"gsdb: error: {err}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
+        typer.echo("gsdb: interrupted", err=True)
+        sys.exit(130)
+    except RuntimeError as err:
+        # DuckDB 2 turns Ctrl-C during a query into RuntimeError("Query interrupted").
+        if str(err) != "Query interrupted":
+            raise
         typer.echo("gsdb: interrupted", err=True)
         sys.exit(130)
     except typer.Exit as exit_:

@@ -15,6 +15,7 @@ from gainsight_db.cli.options import (
     warn,
 )
 from gainsight_db.cli.output import OutputFormat, emit_relation
+from gainsight_db.common.staging import refuse_protected
 from gainsight_db.warehouse.connection import DEFAULT_DB
 
 
@@ -32,11 +33,15 @@ def query(
 ) -> None:
     """Run ad-hoc SQL and print the result."""
     with open_warehouse(db, write=write) as wh:
+        if not write:
+            wh.seal()
+        if output is not None:
+            refuse_protected(output, wh.protected_paths)
         if dialect != "duckdb":
             sql = wh.translate(sql, dialect)
         if show_sql:
             typer.echo(sql, err=True)
-        emit_relation(wh.sql(sql), format, output)
+        emit_relation(wh.sql(sql), format, output, wh.protected_paths)
 
 
 def sql_definition(
@@ -59,13 +64,13 @@ def sql_definition(
 def runs(db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None) -> None:
     """List the ingested runs."""
     with open_warehouse(db, write=False) as wh:
-        emit_relation(wh.runs_relation(), format, output)
+        emit_relation(wh.runs_relation(), format, output, wh.protected_paths)
 
 
 def tables(db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None) -> None:
     """List the warehouse's tables and views with their row counts."""
     with open_warehouse(db, write=False) as wh:
-        emit_relation(wh.tables_relation(), format, output)
+        emit_relation(wh.tables_relation(), format, output, wh.protected_paths)
 
 
 def schema(
@@ -79,7 +84,7 @@ def schema(
         description = wh.description(name)
         if format is OutputFormat.table and output is None and description:
             typer.echo(f"{name}: {description}\n")
-        emit_relation(wh.schema_relation(name), format, output)
+        emit_relation(wh.schema_relation(name), format, output, wh.protected_paths)
 
 
 def audit(
@@ -91,4 +96,4 @@ def audit(
 ) -> None:
     """Trace access counts against DETAILED_ACCESS_REPORT.csv (differences only, unless --all)."""
     with open_warehouse(db, write=False) as wh:
-        emit_relation(wh.audit_relation(run, all_rows), format, output)
+        emit_relation(wh.audit_relation(run, all_rows), format, output, wh.protected_paths)

@@ -33,9 +33,15 @@ def warn(message: str) -> None:
     typer.echo(f"gsdb: warning: {message}", err=True)
 
 
+# The warehouses this command opened, so that Ctrl-C can interrupt their queries (see cli.main).
+OPENED: list[Warehouse] = []
+
+
 def open_warehouse(db: Path, settings: EngineSettings | None = None, *, write: bool = True) -> Warehouse:
     """The warehouse at `db`: created and writable, or read-only (it must exist); its warnings go to
     stderr."""
     settings = settings or EngineSettings()
-    return connect(db, read_only=not write, threads=settings.threads, memory_limit=settings.memory_limit,
-                   temp_dir=settings.temp_dir, warn=warn)
+    wh = connect(db, read_only=not write, threads=settings.threads, memory_limit=settings.memory_limit,
+                 temp_dir=settings.temp_dir, warn=warn)
+    OPENED.append(wh)
+    return wh

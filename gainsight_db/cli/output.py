@@ -12,9 +12,11 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import duckdb
+
+from gainsight_db.common.staging import refuse_protected
 
 
 class OutputFormat(str, enum.Enum):
@@ -86,7 +88,10 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputFor
     return "".join(json.dumps(r, default=_json_value) + "\n" for r in records)
 
 
-def emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputFormat, output: Path | None) -> None:
+def emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputFormat, output: Path | None,
+         protected: Iterable[Path] = ()) -> None:
+    if output is not None:
+        refuse_protected(output, protected)
     text = render(columns, rows, fmt)
     if output is None:
         sys.stdout.write(text)
@@ -95,9 +100,12 @@ def emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputForma
         output.write_text(text, encoding="utf-8")
 
 
-def emit_relation(relation: duckdb.DuckDBPyRelation | None, fmt: OutputFormat, output: Path | None) -> None:
-    """Print (or write to `output`) a relation's rows in format `fmt`; a statement without a result
-    (relation None) prints nothing."""
+def emit_relation(relation: duckdb.DuckDBPyRelation | None, fmt: OutputFormat, output: Path | None,
+                  protected: Iterable[Path] = ()) -> None:
+    """Print (or write to `output`, never one of the `protected` paths) a relation's rows in format
+    `fmt`; a statement without a result (relation None) prints nothing."""
+    if output is not None:
+        refuse_protected(output, protected)
     if relation is None:
         return
-    emit(relation.columns, relation.fetchall(), fmt, output)
+    emit(relation.columns, relation.fetchall(), fmt, output, protected)

@@ -20,6 +20,7 @@ from gainsight_db.cli.options import (
 )
 from gainsight_db.cli.output import OutputFormat, emit_relation
 from gainsight_db.common.buffers import BUFFERS
+from gainsight_db.common.staging import refuse_protected
 from gainsight_db.reports.queries import AIE_LEVELS
 from gainsight_db.warehouse.connection import DEFAULT_DB
 
@@ -37,9 +38,11 @@ def _report(db: Path, name: str, fmt: OutputFormat, output: Path | None, run: st
     """Print `Warehouse.report(name, ...)`; the warehouse is opened writable only to store settings."""
     changes = any(v not in (None, False) for key, v in settings.items() if key != "level")
     with open_warehouse(db, write=changes) as wh:
+        if output is not None:
+            refuse_protected(output, wh.protected_paths)  # before any setting is stored
         relation = wh.report_relation(name, run, layer, buffer.value if buffer is not None else None,
                                       **{k: v for k, v in settings.items() if v not in (None, False)})
-        emit_relation(relation, fmt, output)
+        emit_relation(relation, fmt, output, wh.protected_paths)
 
 
 @app.command()

@@ -1,39 +1,117 @@
-"""Writing an output folder (or file) all at once: files go to a hidden temporary folder beside the target,
-which is moved into place only when everything is written, so a failed export leaves nothing
-half-written behind."""
+"""Writing an output folder (or file) all at once: files go to a hidden temporary folder beside the
+target, which is moved into place only when everything is written, so a failed export leaves
+nothing half-written behind.
+
+What is never written over: the `protected` paths a caller names (the warehouse, its write-ahead log
+and spill folder), nor a folder holding one of them. An existing folder is replaced only when asked
+and only if it is an earlier export (it carries the EXPORT_MARKER file this module writes into every
+folder it moves into place).
+
+Hidden work files carry the id of the process that made them (`.NAME.PID.*.partial`,
+`.NAME.PID.old`, and `.NAME.PID.compact` for a warehouse being compacted). A later write of the same target removes those whose process has ended, and puts
+an earlier export back if a crash came between moving it aside and moving the new one in.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from gainsight_db.common.errors import GsdbError
 
+EXPORT_MARKER = ".gainsight-db-export"
+_LEGACY_MANIFEST = "_manifest.json"  # dataset exports made before the marker existed
 
-def check_target(target: Path, replace: bool) -> None:
-    """Refuse a target that is a file, or a non-empty folder unless `replace`."""
+
+def _covers(target: Path, protected: Path) -> bool:
+    """Whether writing (or replacing) `target` would touch `protected`."""
+    try:
+        target, protected = target.resolve(), protected.resolve()
+    except OSError:
+        return False
+    return target == protected or target in protected.parents
+
+
+def refuse_protected(target: Path, protected: Iterable[Path]) -> None:
+    """A target that is, or holds, a protected path is refused."""
+    for path in protected:
+        if _covers(Path(target), Path(path)):
+            what = "is" if Path(target).resolve() == Path(path).resolve() else "holds"
+            raise GsdbError(f"{target}: {what} the warehouse's {Path(path).name}; refusing to write there")
+
+
+def is_earlier_export(folder: Path) -> bool:
+    return (folder / EXPORT_MARKER).is_file() or (folder / _LEGACY_MANIFEST).is_file()
+
+
+def check_target(target: Path, replace: bool, protected: Iterable[Path] = ()) -> None:
+    """Refuse a target that is a file, holds a protected path, or is a non-empty folder unless
+    `replace` and it is an earlier export."""
+    refuse_protected(target, protected)
     if target.exists() and not target.is_dir():
         raise GsdbError(f"{target}: exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()) and not replace:
-        raise GsdbError(f"{target}: folder exists and is not empty (use --replace to overwrite it)")
+    if target.is_dir() and any(target.iterdir()):
+        if not replace:
+            raise GsdbError(f"{target}: folder exists and is not empty (use --replace to overwrite it)")
+        if not is_earlier_export(target):
+            raise GsdbError(f"{target}: folder is not an earlier gainsight-db export (no {EXPORT_MARKER} file); "
+                            "refusing to replace it: remove it yourself or choose another folder")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(target: Path) -> None:
+    """Clean up after an earlier process that died writing `target`: restore a moved-aside export if
+    `target` is missing, and remove its other work files."""
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.(?:.*\.partial|old|compact)$")
+    for leftover in sorted(parent.iterdir()):
+        match = pattern.match(leftover.name)
+        if not match or _alive(int(match.group(1))):
+            continue
+        if leftover.name.endswith(".old") and not target.exists() and not target.is_symlink():
+            leftover.rename(target)
+        elif leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 @contextmanager
-def staged_folder(target: Path, replace: bool = False) -> Iterator[Path]:
-    """Yield an empty temporary folder; on success it becomes `target` (replacing it if allowed)."""
-    check_target(target, replace)
+def staged_folder(target: Path, replace: bool = False, protected: Iterable[Path] = ()) -> Iterator[Path]:
+    """Yield an empty temporary folder; on success it becomes `target` (replacing an earlier export if
+    allowed), marked as an export."""
+    protected = list(protected)
+    recover(target)
+    check_target(target, replace, protected)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".partial", dir=target.parent))
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary folder
     except OSError as err:
         raise GsdbError(f"{target.parent}: cannot create folder: {err.strerror}") from err
     try:
         yield staging
+        (staging / EXPORT_MARKER).write_text("written by gainsight-db; `--replace` may replace this folder\n",
+                                             encoding="utf-8")
+        check_target(target, replace, protected)  # the target may have changed while writing
         _move_into_place(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -60,16 +138,18 @@ def _move_into_place(staging: Path, target: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def write_atomically(content: str | bytes, out: Path, replace: bool = False) -> None:
+def write_atomically(content: str | bytes, out: Path, replace: bool = False, protected: Iterable[Path] = ()) -> None:
     """Write `content` to the file `out` through a temporary file beside it: `out` is never
-    half-written, and an existing file is overwritten only if `replace`."""
+    half-written, an existing file is overwritten only if `replace`, and a protected path never."""
+    refuse_protected(out, protected)
+    recover(out)
     if out.is_dir():
         raise GsdbError(f"{out}: is a folder, expected a file path")
     if out.exists() and not replace:
         raise GsdbError(f"{out}: file exists (use --replace to overwrite it)")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+        handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".partial", dir=out.parent)
     except OSError as err:
         raise GsdbError(f"{out.parent}: cannot write: {err.strerror}") from err
     try:

@@ -18,7 +18,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import duckdb
 
@@ -170,10 +170,12 @@ def aie_files(con: duckdb.DuckDBPyConnection, run_id: int, out: Path) -> dict[st
     return files
 
 
-def export_aie(con: duckdb.DuckDBPyConnection, run_id: int, out: Path, replace: bool = False) -> AieExport:
+def export_aie(
+    con: duckdb.DuckDBPyConnection, run_id: int, out: Path, replace: bool = False, protected: Iterable[Path] = (),
+) -> AieExport:
     """Write the export of one AI Engine run into the folder `out` (all files or none)."""
     files = aie_files(con, run_id, out)
-    with staged_folder(out, replace) as staging:
+    with staged_folder(out, replace, protected) as staging:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
     return AieExport(out, list(files))

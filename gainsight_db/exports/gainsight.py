@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import duckdb
 
@@ -37,14 +38,16 @@ class GainsightExport:
     lifetimes: int
 
 
-def export_gainsight(con: duckdb.DuckDBPyConnection, run_id: int, out: Path, replace: bool = False) -> GainsightExport:
+def export_gainsight(
+    con: duckdb.DuckDBPyConnection, run_id: int, out: Path, replace: bool = False, protected: Iterable[Path] = (),
+) -> GainsightExport:
     """Write one run's per-layer lifetime and aggregate files under `out/<run name>/`."""
     name = con.execute("SELECT name FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
     layers = [row[0] for row in con.execute(
         "SELECT layer FROM compute_report WHERE run_id = ? ORDER BY layer", [run_id]).fetchall()]
     target = out / name
     written = 0
-    with staged_folder(target, replace) as stage:
+    with staged_folder(target, replace, protected) as stage:
         for layer in layers:
             folder = stage / f"layer{layer}"
             folder.mkdir()

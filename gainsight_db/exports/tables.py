@@ -18,6 +18,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import duckdb
 
@@ -93,6 +94,7 @@ def export_tables(
     include_raw: bool = False,
     replace: bool = False,
     progress: Progress | None = None,
+    protected: Iterable[Path] = (),
 ) -> DatasetExport:
     """Write every exportable table of the selected runs (all runs when run_ids is None) under `out`."""
     assert fmt in ("parquet", "csv")
@@ -105,7 +107,7 @@ def export_tables(
     tables = exportable_tables(con, include_raw)
     exported_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     export = DatasetExport(out)
-    with staged_folder(out, replace) as stage:
+    with staged_folder(out, replace, protected) as stage:
         progress.start(len(tables) * len(runs), f"exporting {fmt}")
         for table in tables:
             for run in runs:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import random
+import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import duckdb
 
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.sql_text import one_line
+from gainsight_db.common.staging import recover
 from gainsight_db.warehouse.schema import (
     SCHEMA_VERSION,
     ensure_schema,
@@ -62,11 +66,13 @@ def open_warehouse(
     if settings.threads:
         config["threads"] = settings.threads
     config["memory_limit"] = settings.memory_limit or DEFAULT_MEMORY_LIMIT
-    # Spill next to the warehouse unless told otherwise.
-    config["temp_directory"] = str(settings.temp_dir or path.parent / (path.name + ".tmp"))
-    con = _connect(path, read_only, config)
+    config["temp_directory"] = str(spill_folder(path, settings))
+    con = _connect_waiting(path, config) if read_only else _connect(path, False, config)
     try:
         if not read_only:
+            if settings.temp_dir is None:
+                _remove_stale_spill(spill_folder(path, settings))
+            recover(path)  # a copy left by a killed compaction
             ensure_schema(con, str(path))
             return con
         version = stored_version(con)
@@ -74,15 +80,76 @@ def open_warehouse(
             raise GsdbError(f"{path}: not a gainsight-db warehouse (no schema version)")
         refuse_newer(version, str(path))
         if version < SCHEMA_VERSION:
-            # An older warehouse is brought up to date (briefly writable), then opened read-only.
             con.close()
-            with _connect(path, False, config) as writable:
-                ensure_schema(writable, str(path))
-            con = _connect(path, True, config)
+            _upgrade(path, config)
+            con = _connect_waiting(path, config)
     except Exception:
         con.close()
         raise
     return con
+
+
+# How long a read-only open waits for another process that holds the warehouse (upgrading it, or
+# writing to it) before it gives up.
+LOCK_WAIT_S = 30.0
+
+
+def _connect_waiting(path: Path, config: dict[str, str | int]) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, waiting while another process holds the warehouse for writing."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    delay = 0.05
+    while True:
+        try:
+            return _connect(path, True, config)
+        except GsdbError as err:
+            if not _is_lock_conflict(err) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay * random.uniform(0.5, 1.5))  # jitter: waiting processes do not move in step
+        delay = min(delay * 2, 1.0)
+
+
+def _upgrade(path: Path, config: dict[str, str | int]) -> None:
+    """Bring an older warehouse up to date before a read-only open: briefly writable. Several
+    read-only commands may start at once on the same old warehouse; one upgrades it while the others
+    wait for the lock, then find it current."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    delay = 0.05
+    while True:
+        try:
+            writable = _connect(path, False, config)
+        except GsdbError as err:
+            if not _is_lock_conflict(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay * random.uniform(0.5, 1.5))  # jitter: waiting processes do not move in step
+            delay = min(delay * 2, 1.0)
+            try:
+                with _connect(path, True, config) as reader:
+                    if stored_version(reader) == SCHEMA_VERSION:
+                        return  # another process upgraded it
+            except GsdbError:
+                pass  # still held for writing
+            continue
+        with writable:
+            ensure_schema(writable, str(path))
+        return
+
+
+def _is_lock_conflict(err: GsdbError) -> bool:
+    return "Could not set lock" in str(err.__cause__ or err)
+
+
+def spill_folder(path: Path, settings: EngineSettings | None = None) -> Path:
+    """Where DuckDB spills beyond its memory limit: --temp-dir, or a folder next to the warehouse."""
+    given = settings.temp_dir if settings is not None else None
+    return Path(given) if given is not None else path.parent / (path.name + ".tmp")
+
+
+def _remove_stale_spill(folder: Path) -> None:
+    """The default spill folder of a warehouse just opened writable holds nothing in use: no other
+    process can have the warehouse open (DuckDB locks the file), so what is there was left by a
+    process that was killed."""
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _connect(path: Path, read_only: bool, config: dict[str, str | int]) -> duckdb.DuckDBPyConnection:
