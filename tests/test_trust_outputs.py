@@ -105,6 +105,18 @@ def test_ctrl_c_during_a_query_ends_with_one_line_and_exit_130(db, gsdb, seeded)
     assert (proc.returncode, err, out) == (130, "gsdb: interrupted\n", "")
 
 
+def test_ctrl_c_during_an_ingest_leaves_the_warehouse_as_it_was(db, gsdb, seeded):
+    run = SCALESIM_SAMPLES["v3_api_user_small3_16x16_ws"]  # several seconds of ingest
+    proc = subprocess.Popen([GSDB, "ingest", str(run)], env=dict(os.environ, GSDB_DB=str(db)), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err, out) == (130, "gsdb: interrupted\n", "")
+    assert warehouse_fingerprint(db) == seeded
+
+
 # 7. Leftovers of a killed process ------------------------------------------------------------------
 
 def _dead_pid() -> int:
