@@ -8,9 +8,14 @@ which the views read many times, are materialised from their SQL definitions
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 from gainsight_db.loaders import catalog
@@ -128,6 +133,34 @@ def sniff_layout(path: Path) -> str:
     )
 
 
+# DuckDB's file readers take a path as a glob pattern: '*', '?' and '[' in it expand (a name with
+# '[1]' can read a sibling file). Escaping them as '[*]' fails for names that also hold a backslash
+# and in folders that cannot be listed, so a path holding them is handed to DuckDB as a symbolic
+# link with a fixed glob-free name in a private temporary folder. (To give way to a shared
+# "read exactly this file" helper in input_files.py.)
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+@contextmanager
+def _literal_source(path: Path) -> Iterator[str]:
+    """A path naming exactly the file `path` for DuckDB's readers."""
+    if not _GLOB_CHARS.search(str(path)):
+        yield str(path)
+        return
+    folder = tempfile.mkdtemp(prefix="gsdb-trace-")
+    try:
+        link = os.path.join(folder, "trace.json")
+        if _GLOB_CHARS.search(link):
+            raise GsdbError(
+                f"{path}: cannot read a file whose name holds '*', '?' or '[' while the temporary folder "
+                f"({folder}) holds one too: set TMPDIR to a plainer folder"
+            )
+        os.symlink(path, link)
+        yield link
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def looks_like_trace(path: Path) -> bool:
     """For folder walks: every .json file is taken for a trace except a JSON object without a
     traceEvents member (another tool's JSON, e.g. exported reports). Broken files are taken, so that
@@ -140,11 +173,12 @@ def looks_like_trace(path: Path) -> bool:
         return True
     con = duckdb.connect()
     try:
-        row = con.execute(
-            f"SELECT count(*), bool_and(json_type(traceEvents) = 'ARRAY') FROM read_json({quote_literal(str(path))}, "
-            f"format='auto', columns={{'traceEvents': 'JSON'}}, maximum_object_size={_object_limit(path)})"
-        ).fetchone()
-    except duckdb.Error:
+        with _literal_source(path) as source:
+            row = con.execute(
+                f"SELECT count(*), bool_and(json_type(traceEvents) = 'ARRAY') FROM read_json({quote_literal(source)}, "
+                f"format='auto', columns={{'traceEvents': 'JSON'}}, maximum_object_size={_object_limit(path)})"
+            ).fetchone()
+    except (duckdb.Error, GsdbError, OSError):
         return True
     finally:
         con.close()
@@ -158,10 +192,10 @@ def _object_limit(path: Path) -> int:
 _EVENT_COLUMNS = "name VARCHAR, ph VARCHAR, ts JSON, pid BIGINT, tid BIGINT, args JSON"
 
 
-def _stage_events(con: duckdb.DuckDBPyConnection, path: Path, layout: str) -> str:
+def _stage_events(con: duckdb.DuckDBPyConnection, path: Path, source: str, layout: str) -> str:
     """Read the events into the temporary table _aie_load (event_index, name, ph, ts JSON, pid,
-    tid, args). Returns the layout name recorded in aie_runs."""
-    source = quote_literal(str(path))
+    tid, args) from `source` (see _literal_source). Returns the layout name recorded in aie_runs."""
+    source = quote_literal(source)
     if layout == "array":
         columns = "{" + ", ".join(
             f"'{c.split()[0]}': '{c.split()[1]}'" for c in _EVENT_COLUMNS.split(", ")
@@ -259,14 +293,14 @@ def ingest_aie_trace(
     size = path.stat().st_size
     progress.start(size, path.name)
 
-    with FileLedger() as ledger:
+    with FileLedger() as ledger, _literal_source(path) as source:
         ledger.add(path)
         run_id, replaced = catalog.claim_run_id(con, "aie", source_path)
         ingest_id = catalog.next_ingest_id(con)
         try:
-            layout = _stage_events(con, path, layout)
+            layout = _stage_events(con, path, source, layout)
         except duckdb.Error as err:
-            raise GsdbError(f"{path}: {_read_problem(one_line(err))}") from err
+            raise GsdbError(f"{path}: {_read_problem(one_line(err).replace(source, source_path))}") from err
         events, converted = _check_events(con, path)
         old_names = con.execute(
             f"SELECT count(*) FROM _aie_load WHERE name IN ({', '.join(quote_literal(n) for n in OLD_EVENT_NAMES)})"
