@@ -8,6 +8,7 @@ which the views read many times, are materialised from their SQL definitions
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
 import shutil
@@ -107,6 +108,9 @@ def resolve_parameters(path: Path, options: AieParameters) -> tuple[AieParameter
     return AieParameters(**merged), "+".join(sources) or None
 
 
+_JSON_BLANK = b" \t\r\n"
+
+
 def sniff_layout(path: Path) -> str:
     """'array' for a bare JSON array, 'object' for a JSON object (a traceEvents wrapper, or not a
     trace); anything else is refused with the first characters found."""
@@ -190,6 +194,37 @@ def _object_limit(path: Path) -> int:
 
 
 _EVENT_COLUMNS = "name VARCHAR, ph VARCHAR, ts JSON, pid BIGINT, tid BIGINT, args JSON"
+
+
+def _check_json(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> None:
+    """The whole file must be one well-formed JSON value: DuckDB's array reader alone accepts an
+    array cut short after an event (no closing ']') and loads the events before the cut."""
+    text = f"read_text({quote_literal(source)})"
+    if con.execute(f"SELECT json_valid(content) FROM {text}").fetchone()[0]:
+        return
+    try:
+        con.execute(f"SELECT json(content) FROM {text}").fetchall()
+        detail = ""
+    except duckdb.Error as err:
+        detail = one_line(err)
+    found = re.search(r"Malformed JSON at byte (\d+) of input: ([^.]+)", detail)
+    if not found:
+        raise GsdbError(f"{path}: malformed or truncated JSON")
+    byte, reason = int(found[1]), found[2].strip()
+    if reason == "unexpected end of data":
+        line = _line_at(path, byte, last_text=True)
+        raise GsdbError(f"{path}: malformed or truncated JSON: the file ends (line {line}) before the JSON is complete")
+    raise GsdbError(f"{path}: malformed or truncated JSON at line {_line_at(path, byte)} (byte {byte}): {reason}")
+
+
+def _line_at(path: Path, byte: int, last_text: bool = False) -> int:
+    """The line (from 1) holding byte offset `byte`; with last_text, the last line before it that
+    holds more than blank space."""
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        head = data[:byte]
+    if last_text:
+        head = head.rstrip(_JSON_BLANK)
+    return head.count(b"\n") + 1
 
 
 def _stage_events(con: duckdb.DuckDBPyConnection, path: Path, source: str, layout: str) -> str:
@@ -293,54 +328,59 @@ def ingest_aie_trace(
     size = path.stat().st_size
     progress.start(size, path.name)
 
-    with FileLedger() as ledger, _literal_source(path) as source:
-        ledger.add(path)
-        run_id, replaced = catalog.claim_run_id(con, "aie", source_path)
-        ingest_id = catalog.next_ingest_id(con)
-        try:
-            layout = _stage_events(con, path, source, layout)
+    with _literal_source(path) as source:
+        try:  # the whole file first: refusing it then costs little
+            _check_json(con, path, source)
         except duckdb.Error as err:
             raise GsdbError(f"{path}: {_read_problem(one_line(err).replace(source, source_path))}") from err
-        events, converted = _check_events(con, path)
-        old_names = con.execute(
-            f"SELECT count(*) FROM _aie_load WHERE name IN ({', '.join(quote_literal(n) for n in OLD_EVENT_NAMES)})"
-        ).fetchone()[0]
-        con.execute(
-            f"""INSERT INTO _aie_trace_events
-                SELECT ?, event_index, coalesce(CASE name {_OLD_NAME_CASES} END, name), name, ph, {_TS}, pid, tid, args
-                FROM _aie_load""",
-            [run_id],
-        )
-        con.execute("DROP TABLE _aie_load")
-        progress.advance(size, path.name)
+        with FileLedger() as ledger:
+            ledger.add(path)
+            run_id, replaced = catalog.claim_run_id(con, "aie", source_path)
+            ingest_id = catalog.next_ingest_id(con)
+            try:
+                layout = _stage_events(con, path, source, layout)
+            except duckdb.Error as err:
+                raise GsdbError(f"{path}: {_read_problem(one_line(err).replace(source, source_path))}") from err
+            events, converted = _check_events(con, path)
+            old_names = con.execute(
+                f"SELECT count(*) FROM _aie_load WHERE name IN ({', '.join(quote_literal(n) for n in OLD_EVENT_NAMES)})"
+            ).fetchone()[0]
+            con.execute(
+                f"""INSERT INTO _aie_trace_events
+                    SELECT ?, event_index, coalesce(CASE name {_OLD_NAME_CASES} END, name), name, ph, {_TS}, pid, tid, args
+                    FROM _aie_load""",
+                [run_id],
+            )
+            con.execute("DROP TABLE _aie_load")
+            progress.advance(size, path.name)
 
-        con.execute(
-            """INSERT INTO aie_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [run_id, source_path, size, layout, events, converted, parameters.hwid, parameters.M, parameters.K,
-             parameters.N, parameters.m, parameters.k, parameters.n, parameters.rows, parameters.cols,
-             parameters.warmup, parameters.iterations, parameters_from],
-        )
-        con.execute(
-            "INSERT INTO aie_settings VALUES (?, ?, ?, ?, ?, ?)",
-            [run_id, settings.clock_ghz, settings.lock_stall_factor, settings.dup_gap_fraction,
-             settings.outlier_lo, settings.outlier_hi],
-        )
-        con.execute("INSERT INTO _aie_kernel_pairs BY NAME SELECT * FROM _aie_kernel_pairs_def WHERE run_id = ?", [run_id])
-        con.execute("INSERT INTO _aie_stall_spans BY NAME SELECT * FROM _aie_stall_spans_def WHERE run_id = ?", [run_id])
+            con.execute(
+                """INSERT INTO aie_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [run_id, source_path, size, layout, events, converted, parameters.hwid, parameters.M, parameters.K,
+                 parameters.N, parameters.m, parameters.k, parameters.n, parameters.rows, parameters.cols,
+                 parameters.warmup, parameters.iterations, parameters_from],
+            )
+            con.execute(
+                "INSERT INTO aie_settings VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, settings.clock_ghz, settings.lock_stall_factor, settings.dup_gap_fraction,
+                 settings.outlier_lo, settings.outlier_hi],
+            )
+            con.execute("INSERT INTO _aie_kernel_pairs BY NAME SELECT * FROM _aie_kernel_pairs_def WHERE run_id = ?", [run_id])
+            con.execute("INSERT INTO _aie_stall_spans BY NAME SELECT * FROM _aie_stall_spans_def WHERE run_id = ?", [run_id])
 
-        catalog.record_run(con, {
-            "run_id": run_id,
-            "kind": "aie",
-            "name": path.stem,
-            "source_path": source_path,
-            "format_version": "trace-event (2024 names)" if old_names else "trace-event",
-            "ingest_id": ingest_id,
-            "parameters": _parameters_json(parameters),
-        })
-        catalog.record_ingest(
-            con, ingest_id=ingest_id, run_id=run_id, started_at=started_at, source_path=source_path,
-            loader="aie", files=ledger.entries(), rows_loaded=events,
-        )
+            catalog.record_run(con, {
+                "run_id": run_id,
+                "kind": "aie",
+                "name": path.stem,
+                "source_path": source_path,
+                "format_version": "trace-event (2024 names)" if old_names else "trace-event",
+                "ingest_id": ingest_id,
+                "parameters": _parameters_json(parameters),
+            })
+            catalog.record_ingest(
+                con, ingest_id=ingest_id, run_id=run_id, started_at=started_at, source_path=source_path,
+                loader="aie", files=ledger.entries(), rows_loaded=events,
+            )
     cores, kernels = con.execute(
         """SELECT count(*), coalesce(sum(kernels), 0) FROM aie_cores WHERE run_id = ?""", [run_id]
     ).fetchone()

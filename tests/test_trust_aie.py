@@ -1,13 +1,20 @@
-"""Issue 13, AI Engine side: a trace path means exactly that file. Synthetic traces only, through
-the real `gsdb`."""
+"""Issue 13, AI Engine side: a trace path means exactly that file, a truncated trace is refused with
+one line naming the file and the warehouse left as it was. Synthetic traces only, through the real
+`gsdb` (and, for the many cut points, the same ingest in-process on real DuckDB)."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from aie_compare import core, write_trace
+from aie_compare import core, load, warehouse_aggregate, warehouse_cores, write_trace
+from conftest import cli_runner, warehouse_fingerprint
+
+from gainsight_db.common.errors import GsdbError
+from gainsight_db.warehouse.schema import ensure_schema
 
 # A small real-looking trace: metadata first, then kernels and LOCK_STALLs as mlir-aie writes them.
 THREADS = [{"name": "thread_name", "ph": "M", "pid": 0, "tid": t, "args": {"name": n}}
@@ -15,6 +22,45 @@ THREADS = [{"name": "thread_name", "ph": "M", "pid": 0, "tid": t, "args": {"name
 EVENTS = core(0, "tile0,2", kernels=[(100, 200), (300, 400), (5100, 5200)], stalls=[(400, 5000)])
 EVENTS = EVENTS[:1] + THREADS + EVENTS[1:]
 OTHER = core(1, "tile1,2", kernels=[(10, 20)], stalls=[])
+# Shorter, for cutting after every character.
+SHORT = core(0, "tile0,2", kernels=[(100, 200), (300, 400)], stalls=[(400, 5000)])
+SHORT = SHORT[:1] + THREADS[:1] + SHORT[1:]
+
+LAYOUTS = {
+    "one line": lambda events: json.dumps(events),
+    "one event per line": lambda events: "[" + ",\n".join(json.dumps(e) for e in events) + "]\n",
+    "pretty": lambda events: json.dumps(events, indent=2) + "\n",
+}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """A warehouse holding one trace, made once for the module."""
+    root = tmp_path_factory.mktemp("trust_aie")
+    db = root / "wh" / "gainsight.duckdb"
+    cli_runner(db)("ingest", "-q", write_trace(root / "seed.json", OTHER))
+    return db
+
+
+@pytest.fixture
+def seeded(db, template) -> tuple[Path, str]:
+    """The test's warehouse (conftest's `db`), a copy of the template, and its fingerprint."""
+    db.parent.mkdir(parents=True)
+    for source in template.parent.iterdir():
+        if source.name.startswith(template.name):
+            shutil.copy2(source, db.parent / source.name)
+    return db, warehouse_fingerprint(db)
+
+
+def refused(result, offender: Path, words: tuple[str, ...], db: Path, before: str) -> str:
+    """Exit 1, one `gsdb: error:` line naming the file and holding `words`, the warehouse unchanged."""
+    assert result.returncode == 1, f"accepted or crashed ({result.returncode}): {result.stdout}{result.stderr}"
+    lines = result.stderr.rstrip("\n").split("\n")
+    assert len(lines) == 1 and lines[0].startswith("gsdb: error: "), result.stderr
+    assert str(offender) in lines[0], lines[0]
+    assert all(w.lower() in lines[0].lower() for w in words), (words, lines[0])
+    assert warehouse_fingerprint(db) == before, "the warehouse changed"
+    return lines[0]
 
 
 def stored_events(db: Path, path: Path) -> list[tuple]:
@@ -73,3 +119,65 @@ def test_folder_of_traces_with_glob_characters(tmp_path, gsdb, db):
     assert stored_events(db, folder / "t[1].json") == as_rows(EVENTS)
     assert stored_events(db, folder / "t1.json") == as_rows(OTHER)
 
+
+# -- 3. A truncated trace is refused ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    """One in-memory warehouse on real DuckDB, ingesting through the same code as `gsdb ingest`."""
+    folder = tmp_path_factory.mktemp("trust_aie_cuts")
+    con = duckdb.connect(config={"threads": 1})
+    ensure_schema(con, ":memory:")
+    yield con, folder
+    con.close()
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_cut_point_is_refused_or_loads_the_whole_trace(scratch, layout):
+    """Cut after every character: a cut that is not valid JSON is refused (nothing loaded); one that
+    is (only blank space was cut) loads exactly what the whole trace loads."""
+    con, folder = scratch
+    text = LAYOUTS[layout](SHORT)
+    whole = load(con, write_trace(folder / "whole.json", SHORT))
+    expected = (warehouse_cores(con, whole), warehouse_aggregate(con, whole))
+    runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+    path = folder / "cut.json"
+    loaded = 0
+    for cut in range(1, len(text)):
+        path.write_text(text[:cut])
+        try:
+            json.loads(text[:cut])
+        except ValueError:
+            with pytest.raises(GsdbError) as refusal:
+                load(con, path)
+            message = str(refusal.value)
+            assert message.startswith(f"{path.resolve()}: ") and "\n" not in message, (cut, message)
+            assert "truncated" in message, (cut, message)
+            assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == runs, cut
+            continue
+        run_id = load(con, path)
+        assert (warehouse_cores(con, run_id), warehouse_aggregate(con, run_id)) == expected, cut
+        loaded += 1
+        runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+    assert loaded == len(text) - len(text.rstrip())  # only the trailing newline may be cut
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_trace_cut_after_an_event_is_refused(tmp_path, seeded, gsdb, layout):
+    """The case of the issue: a file cut right after an event's '},' (no closing ']')."""
+    db, before = seeded
+    text = LAYOUTS[layout](EVENTS)
+    cut = text.index("},", len(text) // 2) + 2
+    trace = tmp_path / "cut.json"
+    trace.write_text(text[:cut])
+    line = text[:cut].count("\n") + 1
+    message = refused(gsdb("ingest", trace, check=False), trace, ("truncated",), db, before)
+    assert f"line {line}" in message, message
+
+
+def test_trace_cut_before_the_closing_bracket_of_the_traceevents_object(tmp_path, seeded, gsdb):
+    db, before = seeded
+    text = json.dumps({"traceEvents": EVENTS}, indent=1)
+    trace = tmp_path / "object.json"
+    trace.write_text(text[: text.rindex("]")])
+    refused(gsdb("ingest", trace, check=False), trace, ("truncated",), db, before)
