@@ -193,7 +193,15 @@ def _object_limit(path: Path) -> int:
     return max(_DEFAULT_MAX_OBJECT, path.stat().st_size + 1024)
 
 
-_EVENT_COLUMNS = "name VARCHAR, ph VARCHAR, ts JSON, pid BIGINT, tid BIGINT, args JSON"
+# Every field is read as JSON and its type checked: a value mlir-aie never writes (pid 0.7, tid true,
+# ts 12.5 or "12") is refused, not converted. name and ph are kept as text, with their JSON beside.
+_EVENT_COLUMNS = "name JSON, ph JSON, ts JSON, pid JSON, tid JSON, args JSON"
+_MAX_TS = 2**53 - 1  # beyond it a cycle count is not exact in the analysis' DOUBLE arithmetic
+
+
+def _staged(e: str) -> str:
+    return (f"{e}name ->> '$' AS name, {e}ph ->> '$' AS ph, {e}name AS name_json, {e}ph AS ph_json, "
+            f"{e}ts AS ts, {e}pid AS pid, {e}tid AS tid, {e}args AS args")
 
 
 def _check_json(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> None:
@@ -227,9 +235,50 @@ def _line_at(path: Path, byte: int, last_text: bool = False) -> int:
     return head.count(b"\n") + 1
 
 
+# JSON tokens for finding where an event starts: strings whole, structure, other values.
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},\n]|[^\s\[\]{},"]+')
+
+
+def _event_line(path: Path, index: int, layout: str) -> int | None:
+    """The line (from 1) where event `index` of a trace (already known to be valid JSON) starts;
+    None when not found. Streams the file through mmap; only used for messages."""
+    depth, line, events_depth, key, waiting, seen = 0, 1, None, None, False, -1
+    if layout == "array":
+        events_depth = 1
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for token in _TOKEN.finditer(data):
+            first = data[token.start()]
+            if first == 0x0A:  # newline
+                line += 1
+                continue
+            if waiting and depth == events_depth and first not in b"]}":
+                seen += 1
+                if seen == index:
+                    return line
+                waiting = False
+            if first in b"[{":
+                depth += 1
+                if events_depth is None and first == 0x5B and depth == 2 and key == b'"traceEvents"':
+                    events_depth = 2
+                if depth == events_depth:
+                    waiting = True
+            elif first in b"]}":
+                if depth == events_depth:
+                    if events_depth == 2:
+                        return None
+                    waiting = False
+                depth -= 1
+            elif first == 0x2C:  # comma
+                waiting = depth == events_depth
+            elif depth == 1 and first == 0x22:
+                key = token.group()
+    return None
+
+
 def _stage_events(con: duckdb.DuckDBPyConnection, path: Path, source: str, layout: str) -> str:
-    """Read the events into the temporary table _aie_load (event_index, name, ph, ts JSON, pid,
-    tid, args) from `source` (see _literal_source). Returns the layout name recorded in aie_runs."""
+    """Read the events into the temporary table _aie_load (event_index, name, ph, name_json,
+    ph_json, ts, pid, tid, args: ts, pid and tid as JSON) from `source` (see _literal_source).
+    Returns the layout name recorded in aie_runs."""
     source = quote_literal(source)
     if layout == "array":
         columns = "{" + ", ".join(
@@ -237,7 +286,7 @@ def _stage_events(con: duckdb.DuckDBPyConnection, path: Path, source: str, layou
         ) + "}"
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _aie_load AS
-                SELECT ordinality - 1 AS event_index, name, ph, ts, pid, tid, args
+                SELECT ordinality - 1 AS event_index, {_staged('')}
                 FROM read_json({source}, format='array', columns={columns}) WITH ORDINALITY"""
         )
         return "array"
@@ -251,7 +300,7 @@ def _stage_events(con: duckdb.DuckDBPyConnection, path: Path, source: str, layou
         raise GsdbError(f"{path}: not trace-event JSON: the file holds {what}, not an array of events")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _aie_load AS
-            SELECT i AS event_index, e.name, e.ph, e.ts, e.pid, e.tid, e.args
+            SELECT i AS event_index, {_staged('e.')}
             FROM (
                 SELECT unnest(traceEvents) AS e, unnest(range(len(traceEvents))) AS i
                 FROM read_json({source}, format='auto', columns={{'traceEvents': 'STRUCT({_EVENT_COLUMNS})[]'}},
@@ -261,18 +310,50 @@ def _stage_events(con: duckdb.DuckDBPyConnection, path: Path, source: str, layou
     return "traceEvents"
 
 
-# ts as an integer: JSON integers as they are, floats truncated toward zero (Python's int()), strings
-# holding an integer read as that integer; NULL when absent, JSON null, or anything else (checked).
-_TS = """CASE json_type(ts)
-    WHEN 'UBIGINT' THEN TRY_CAST(ts AS BIGINT)
-    WHEN 'BIGINT' THEN TRY_CAST(ts AS BIGINT)
-    WHEN 'DOUBLE' THEN TRY_CAST(trunc(CAST(ts AS DOUBLE)) AS BIGINT)
-    WHEN 'VARCHAR' THEN TRY_CAST(regexp_extract(ts ->> '$', '^\\s*([+-]?[0-9]+)\\s*$', 1) AS BIGINT)
-END"""
+# Per field: the JSON types accepted (JSON null and an absent key are accepted too) and the range of
+# an integer (DuckDB's json_type says UBIGINT for any integer from 0 up).
+_INTEGER = ("BIGINT", "UBIGINT")
+_FIELD_RULES = (
+    ("name", "name_json", ("VARCHAR",), None),
+    ("ph", "ph_json", ("VARCHAR",), None),
+    ("ts", "ts", _INTEGER, (-_MAX_TS, _MAX_TS)),
+    ("pid", "pid", _INTEGER, (-(2**63), 2**63 - 1)),
+    ("tid", "tid", _INTEGER, (-(2**63), 2**63 - 1)),
+)
 
 
-def _check_events(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[int, int]:
-    """Refuse what is not a usable trace; returns (events, events whose ts was converted)."""
+def _out_of_range(column: str, bounds: tuple[int, int] | None) -> str:
+    if bounds is None:
+        return "false"
+    return (f"json_type({column}) IN ('BIGINT', 'UBIGINT') "
+            f"AND NOT coalesce(TRY_CAST({column} AS BIGINT) BETWEEN {bounds[0]} AND {bounds[1]}, false)")
+
+
+_FIELD_CHECKS = " UNION ALL ".join(
+    f"""SELECT event_index, name, {order} AS field_order, '{field}' AS field, CAST({column} AS VARCHAR) AS value,
+               json_type({column}) NOT IN ({', '.join(quote_literal(t) for t in types)}, 'NULL') AS wrong_type,
+               {_out_of_range(column, bounds)} AS out_of_range
+        FROM _aie_load"""
+    for order, (field, column, types, bounds) in enumerate(_FIELD_RULES)
+)
+
+
+def _field_problem(field: str, value: str, wrong_type: bool) -> str:
+    if len(value) > 60:
+        value = value[:57] + "..."
+    if field in ("name", "ph"):
+        return f"{field} {value} is not a string (mlir-aie writes a JSON string)"
+    if field == "ts" and wrong_type:
+        return f"ts {value} is not an integer cycle count (mlir-aie writes a JSON integer)"
+    if field == "ts":
+        return f"ts {value} is out of range (a cycle count is at most 2^53 - 1 = {_MAX_TS:,} either side of 0)"
+    if wrong_type:
+        return f"{field} {value} is not an integer (mlir-aie writes a JSON integer)"
+    return f"{field} {value} is out of range (a 64-bit signed integer)"
+
+
+def _check_events(con: duckdb.DuckDBPyConnection, path: Path, layout: str) -> int:
+    """Refuse what is not a usable trace; returns the number of events."""
     events, named = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE name IS NOT NULL AND ph IS NOT NULL) FROM _aie_load"
     ).fetchone()
@@ -280,17 +361,23 @@ def _check_events(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[int, int]
         raise GsdbError(f"{path}: the trace holds no events (an empty JSON array)")
     if named == 0:
         raise GsdbError(f"{path}: not trace-event JSON: no event has a \"name\" and a \"ph\"")
+
+    def event(index: int, name: str | None, ph: str | None = None) -> str:
+        about = [name] if name is not None else []
+        if ph is not None:
+            about.append(f"ph {ph}")
+        line = _event_line(path, index, layout)
+        if line is not None:
+            about.append(f"line {line}")
+        return f"event {index}" + (f" ({', '.join(about)})" if about else "")
+
     bad = con.execute(
-        f"""SELECT event_index, name, CAST(ts AS VARCHAR) FROM _aie_load
-            WHERE ts IS NOT NULL AND json_type(ts) <> 'NULL' AND ({_TS}) IS NULL
-            ORDER BY event_index LIMIT 1"""
+        f"""SELECT event_index, name, field, value, wrong_type FROM ({_FIELD_CHECKS})
+            WHERE wrong_type OR out_of_range ORDER BY event_index, field_order LIMIT 1"""
     ).fetchone()
     if bad:
-        index, name, ts = bad
-        raise GsdbError(
-            f"{path}: event {index} ({name}): ts {ts} is not an integer cycle count "
-            "(numbers and strings holding an integer are accepted)"
-        )
+        index, name, field, value, wrong_type = bad
+        raise GsdbError(f"{path}: {event(index, name)}: {_field_problem(field, value, wrong_type)}")
     missing = con.execute(
         f"""SELECT event_index, name, ph FROM (
                 SELECT event_index, coalesce(CASE name {_OLD_NAME_CASES} END, name) AS name, ph, ts FROM _aie_load
@@ -300,11 +387,8 @@ def _check_events(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[int, int]
     ).fetchone()
     if missing:
         index, name, ph = missing
-        raise GsdbError(f"{path}: event {index} ({name}, ph {ph}) has no ts")
-    converted = con.execute(
-        "SELECT count(*) FROM _aie_load WHERE json_type(ts) IN ('DOUBLE', 'VARCHAR')"
-    ).fetchone()[0]
-    return int(events), int(converted)
+        raise GsdbError(f"{path}: {event(index, name, ph)} has no ts")
+    return int(events)
 
 
 _OLD_NAME_CASES = " ".join(f"WHEN {quote_literal(old)} THEN {quote_literal(new)}" for old, new in OLD_EVENT_NAMES.items())
@@ -341,13 +425,14 @@ def ingest_aie_trace(
                 layout = _stage_events(con, path, source, layout)
             except duckdb.Error as err:
                 raise GsdbError(f"{path}: {_read_problem(one_line(err).replace(source, source_path))}") from err
-            events, converted = _check_events(con, path)
+            events = _check_events(con, path, layout)
             old_names = con.execute(
                 f"SELECT count(*) FROM _aie_load WHERE name IN ({', '.join(quote_literal(n) for n in OLD_EVENT_NAMES)})"
             ).fetchone()[0]
             con.execute(
                 f"""INSERT INTO _aie_trace_events
-                    SELECT ?, event_index, coalesce(CASE name {_OLD_NAME_CASES} END, name), name, ph, {_TS}, pid, tid, args
+                    SELECT ?, event_index, coalesce(CASE name {_OLD_NAME_CASES} END, name), name, ph,
+                           CAST(ts AS BIGINT), CAST(pid AS BIGINT), CAST(tid AS BIGINT), args
                     FROM _aie_load""",
                 [run_id],
             )
@@ -356,7 +441,7 @@ def ingest_aie_trace(
 
             con.execute(
                 """INSERT INTO aie_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [run_id, source_path, size, layout, events, converted, parameters.hwid, parameters.M, parameters.K,
+                [run_id, source_path, size, layout, events, 0, parameters.hwid, parameters.M, parameters.K,
                  parameters.N, parameters.m, parameters.k, parameters.n, parameters.rows, parameters.cols,
                  parameters.warmup, parameters.iterations, parameters_from],
             )

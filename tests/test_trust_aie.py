@@ -1,6 +1,7 @@
-"""Issue 13, AI Engine side: a trace path means exactly that file, a truncated trace is refused with
-one line naming the file and the warehouse left as it was. Synthetic traces only, through the real
-`gsdb` (and, for the many cut points, the same ingest in-process on real DuckDB)."""
+"""Issue 13, AI Engine side: a trace path means exactly that file, a truncated trace is refused, a
+value mlir-aie never writes (pid 0.7, tid 2.5, ts 12.5 or "12") is refused rather than converted,
+each with one line naming the file and the warehouse left as it was. Synthetic traces only, through
+the real `gsdb` (and, for the many cut points, the same ingest in-process on real DuckDB)."""
 
 from __future__ import annotations
 
@@ -181,3 +182,67 @@ def test_trace_cut_before_the_closing_bracket_of_the_traceevents_object(tmp_path
     trace = tmp_path / "object.json"
     trace.write_text(text[: text.rindex("]")])
     refused(gsdb("ingest", trace, check=False), trace, ("truncated",), db, before)
+
+
+# -- 4. A value mlir-aie never writes is refused, not converted --------------------------------------
+
+KERNEL = 4  # EVENTS[4] is the first kernel start: INSTR_EVENT_0 / B, ts 100, pid 0, tid 0
+assert EVENTS[KERNEL]["name"] == "INSTR_EVENT_0" and EVENTS[KERNEL]["ts"] == 100
+
+COERCED = [
+    pytest.param("pid", 0.7, "pid 0.7 is not an integer", id="pid-float"),
+    pytest.param("pid", True, "pid true is not an integer", id="pid-true"),
+    pytest.param("pid", 0.0, "pid 0.0 is not an integer", id="pid-whole-float"),
+    pytest.param("pid", "0", 'pid "0" is not an integer', id="pid-string"),
+    pytest.param("pid", 2**63, "pid 9223372036854775808 is out of range", id="pid-too-large"),
+    pytest.param("tid", 2.5, "tid 2.5 is not an integer", id="tid-float"),
+    pytest.param("tid", False, "tid false is not an integer", id="tid-false"),
+    pytest.param("ts", 100.9, "ts 100.9 is not an integer", id="ts-float"),
+    pytest.param("ts", 100.0, "ts 100.0 is not an integer", id="ts-whole-float"),
+    pytest.param("ts", "100", 'ts "100" is not an integer', id="ts-string"),
+    pytest.param("ts", 2**53, "ts 9007199254740992 is out of range", id="ts-beyond-2^53"),
+    pytest.param("ts", -(2**53), "ts -9007199254740992 is out of range", id="ts-below-minus-2^53"),
+    pytest.param("name", 5, "name 5 is not a string", id="name-number"),
+    pytest.param("ph", ["B"], 'ph ["B"] is not a string', id="ph-array"),
+]
+
+
+@pytest.mark.parametrize("field, value, problem", COERCED)
+@pytest.mark.parametrize("layout", ["one event per line", "pretty"])
+def test_value_mlir_aie_never_writes_is_refused(tmp_path, seeded, gsdb, layout, field, value, problem):
+    """Refused with the file, the event (position, name, line where it starts) and the field."""
+    db, before = seeded
+    events = json.loads(json.dumps(EVENTS))
+    events[KERNEL][field] = value
+    text = LAYOUTS[layout](events)
+    trace = tmp_path / "coerced.json"
+    trace.write_text(text)
+    line = text[: _nth_object(text, KERNEL)].count("\n") + 1
+    shown = "(INSTR_EVENT_0" if field != "name" else "(5"
+    message = refused(gsdb("ingest", trace, check=False), trace, (problem,), db, before)
+    assert f"event {KERNEL} {shown}" in message and f"line {line})" in message, message
+
+
+def _nth_object(text: str, n: int) -> int:
+    """Offset of the '{' that opens element n of a top-level array (no braces inside strings)."""
+    depth, seen = 0, -1
+    for i, c in enumerate(text):
+        if c in "[{":
+            if depth == 1 and c == "{":
+                seen += 1
+                if seen == n:
+                    return i
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+    raise ValueError(n)
+
+
+def test_integers_load_unchanged(tmp_path, gsdb, db):
+    """The limits themselves load: pid and tid anywhere in 64 bits, ts up to 2^53 - 1 either side of 0."""
+    events = json.loads(json.dumps(EVENTS))
+    events.append({"name": "other", "ph": "i", "ts": 2**53 - 1, "pid": 2**63 - 1, "tid": -(2**63), "args": {}})
+    events.append({"name": "other", "ph": "i", "ts": -(2**53 - 1), "pid": -5, "tid": 0, "args": {}})
+    trace = write_trace(tmp_path / "limits.json", events)
+    gsdb("ingest", trace)
+    assert stored_events(db, trace) == as_rows(events)
