@@ -108,15 +108,27 @@ def resolve_parameters(path: Path, options: AieParameters) -> tuple[AieParameter
     return AieParameters(**merged), "+".join(sources) or None
 
 
-_JSON_BLANK = b" \t\r\n"
-
-
 def sniff_layout(path: Path) -> str:
     """'array' for a bare JSON array, 'object' for a JSON object (a traceEvents wrapper, or not a
     trace); anything else is refused with the first characters found."""
+    return _sniff(path)[0]
+
+
+_JSON_BLANK = b" \t\r\n"
+
+
+def _sniff(path: Path) -> tuple[str, int]:
+    """The layout (see sniff_layout) and the offset of the first character that is not JSON blank
+    space, found by streaming (a file may start with any amount of it)."""
     try:
         with open(path, "rb") as handle:
-            head = handle.read(_HEAD_BYTES)
+            offset = 0
+            while chunk := handle.read(_HEAD_BYTES):
+                text = chunk.lstrip(_JSON_BLANK)
+                if text:
+                    offset += len(chunk) - len(text)
+                    break
+                offset += len(chunk)
     except FileNotFoundError as err:
         reason = "broken symbolic link" if path.is_symlink() else "trace file is missing"
         raise GsdbError(f"{path}: {reason}") from err
@@ -124,13 +136,12 @@ def sniff_layout(path: Path) -> str:
         raise GsdbError(f"{path}: is a folder, not a trace file") from err
     except OSError as err:
         raise GsdbError(f"{path}: cannot read trace: {err.strerror}") from err
-    text = head.lstrip()
-    if not text:
-        raise GsdbError(f"{path}: trace file is empty")
+    if not chunk:
+        raise GsdbError(f"{path}: trace file is empty" + (f" ({offset:,} bytes of blank space)" if offset else ""))
     if text[:1] == b"[":
-        return "array"
+        return "array", offset
     if text[:1] == b"{":
-        return "object"
+        return "object", offset
     snippet = text.splitlines()[0][:40].decode("utf-8", errors="replace")
     raise GsdbError(
         f"{path}: not trace-event JSON: expected a JSON array ('[') at the start, found {snippet!r}"
@@ -275,19 +286,22 @@ def _event_line(path: Path, index: int, layout: str) -> int | None:
     return None
 
 
-def _stage_events(con: duckdb.DuckDBPyConnection, path: Path, source: str, layout: str) -> str:
+def _stage_events(con: duckdb.DuckDBPyConnection, path: Path, source: str, layout: str, offset: int) -> str:
     """Read the events into the temporary table _aie_load (event_index, name, ph, name_json,
-    ph_json, ts, pid, tid, args: ts, pid and tid as JSON) from `source` (see _literal_source).
-    Returns the layout name recorded in aie_runs."""
+    ph_json, ts, pid, tid, args: ts, pid and tid as JSON). Returns the layout name recorded in
+    aie_runs."""
     source = quote_literal(source)
     if layout == "array":
         columns = "{" + ", ".join(
             f"'{c.split()[0]}': '{c.split()[1]}'" for c in _EVENT_COLUMNS.split(", ")
         ) + "}"
+        # DuckDB's array reader misreads an array after blank space longer than its buffer (twice
+        # maximum_object_size): room is made for the blank space found.
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _aie_load AS
                 SELECT ordinality - 1 AS event_index, {_staged('')}
-                FROM read_json({source}, format='array', columns={columns}) WITH ORDINALITY"""
+                FROM read_json({source}, format='array', columns={columns},
+                               maximum_object_size={_DEFAULT_MAX_OBJECT + offset}) WITH ORDINALITY"""
         )
         return "array"
     limit = _object_limit(path)
@@ -401,71 +415,36 @@ def ingest_aie_trace(
     progress: Progress | None = None,
     warn=None,
 ) -> IngestResult:
-    """Load one trace file; the caller owns the transaction."""
+    """Load one trace file; the caller owns the transaction. Every failure is a GsdbError whose one
+    line names the file."""
     progress = progress or NoProgress()
     path = Path(path).resolve()
     source_path = str(path)
     started_at = catalog.utc_now()
-    layout = sniff_layout(path)
+    layout, offset = _sniff(path)
     parameters, parameters_from = resolve_parameters(path, options.parameters)
     settings = options.settings
     size = path.stat().st_size
     progress.start(size, path.name)
 
     with _literal_source(path) as source:
-        try:  # the whole file first: refusing it then costs little
-            _check_json(con, path, source)
+        memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        reading = True  # DuckDB's errors until the events are staged are about the file
+        try:
+            _check_json(con, path, source)  # first, so that a refusal costs little
+            with FileLedger() as ledger:
+                ledger.add(path)  # hashed while DuckDB reads
+                layout = _stage_events(con, path, source, layout, offset)
+                reading = False
+                events = _check_events(con, path, layout)
+                run_id, replaced = catalog.claim_run_id(con, "aie", source_path)
+                ingest_id = catalog.next_ingest_id(con)
+                _store(con, path, run_id, ingest_id, started_at, ledger, layout, events, size, parameters,
+                       parameters_from, settings)
         except duckdb.Error as err:
-            raise GsdbError(f"{path}: {_read_problem(one_line(err).replace(source, source_path))}") from err
-        with FileLedger() as ledger:
-            ledger.add(path)
-            run_id, replaced = catalog.claim_run_id(con, "aie", source_path)
-            ingest_id = catalog.next_ingest_id(con)
-            try:
-                layout = _stage_events(con, path, source, layout)
-            except duckdb.Error as err:
-                raise GsdbError(f"{path}: {_read_problem(one_line(err).replace(source, source_path))}") from err
-            events = _check_events(con, path, layout)
-            old_names = con.execute(
-                f"SELECT count(*) FROM _aie_load WHERE name IN ({', '.join(quote_literal(n) for n in OLD_EVENT_NAMES)})"
-            ).fetchone()[0]
-            con.execute(
-                f"""INSERT INTO _aie_trace_events
-                    SELECT ?, event_index, coalesce(CASE name {_OLD_NAME_CASES} END, name), name, ph,
-                           CAST(ts AS BIGINT), CAST(pid AS BIGINT), CAST(tid AS BIGINT), args
-                    FROM _aie_load""",
-                [run_id],
-            )
-            con.execute("DROP TABLE _aie_load")
-            progress.advance(size, path.name)
-
-            con.execute(
-                """INSERT INTO aie_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [run_id, source_path, size, layout, events, 0, parameters.hwid, parameters.M, parameters.K,
-                 parameters.N, parameters.m, parameters.k, parameters.n, parameters.rows, parameters.cols,
-                 parameters.warmup, parameters.iterations, parameters_from],
-            )
-            con.execute(
-                "INSERT INTO aie_settings VALUES (?, ?, ?, ?, ?, ?)",
-                [run_id, settings.clock_ghz, settings.lock_stall_factor, settings.dup_gap_fraction,
-                 settings.outlier_lo, settings.outlier_hi],
-            )
-            con.execute("INSERT INTO _aie_kernel_pairs BY NAME SELECT * FROM _aie_kernel_pairs_def WHERE run_id = ?", [run_id])
-            con.execute("INSERT INTO _aie_stall_spans BY NAME SELECT * FROM _aie_stall_spans_def WHERE run_id = ?", [run_id])
-
-            catalog.record_run(con, {
-                "run_id": run_id,
-                "kind": "aie",
-                "name": path.stem,
-                "source_path": source_path,
-                "format_version": "trace-event (2024 names)" if old_names else "trace-event",
-                "ingest_id": ingest_id,
-                "parameters": _parameters_json(parameters),
-            })
-            catalog.record_ingest(
-                con, ingest_id=ingest_id, run_id=run_id, started_at=started_at, source_path=source_path,
-                loader="aie", files=ledger.entries(), rows_loaded=events,
-            )
+            problem = _duckdb_problem(err, reading, memory_limit)
+            raise GsdbError(f"{path}: {problem.replace(source, source_path)}") from err
+        progress.advance(size, path.name)
     cores, kernels = con.execute(
         """SELECT count(*), coalesce(sum(kernels), 0) FROM aie_cores WHERE run_id = ?""", [run_id]
     ).fetchone()
@@ -473,13 +452,66 @@ def ingest_aie_trace(
     return IngestResult(run_id, path.stem, "aie", source_path, 0, 0, events, replaced, 0, detail)
 
 
-def _read_problem(message: str) -> str:
-    """DuckDB's reading error, said in terms of the trace."""
+def _store(con, path, run_id, ingest_id, started_at, ledger, layout, events, size, parameters, parameters_from,
+           settings) -> None:
+    """The checked events of _aie_load into the warehouse, with the run's rows and the materialised
+    kernel pairs and LOCK_STALL spans."""
+    old_names = con.execute(
+        f"SELECT count(*) FROM _aie_load WHERE name IN ({', '.join(quote_literal(n) for n in OLD_EVENT_NAMES)})"
+    ).fetchone()[0]
+    con.execute(
+        f"""INSERT INTO _aie_trace_events
+            SELECT ?, event_index, coalesce(CASE name {_OLD_NAME_CASES} END, name), name, ph,
+                   CAST(ts AS BIGINT), CAST(pid AS BIGINT), CAST(tid AS BIGINT), args
+            FROM _aie_load""",
+        [run_id],
+    )
+    con.execute("DROP TABLE _aie_load")
+    source_path = str(path)
+    con.execute(
+        """INSERT INTO aie_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [run_id, source_path, size, layout, events, 0, parameters.hwid, parameters.M, parameters.K,
+         parameters.N, parameters.m, parameters.k, parameters.n, parameters.rows, parameters.cols,
+         parameters.warmup, parameters.iterations, parameters_from],
+    )
+    con.execute(
+        "INSERT INTO aie_settings VALUES (?, ?, ?, ?, ?, ?)",
+        [run_id, settings.clock_ghz, settings.lock_stall_factor, settings.dup_gap_fraction,
+         settings.outlier_lo, settings.outlier_hi],
+    )
+    con.execute("INSERT INTO _aie_kernel_pairs BY NAME SELECT * FROM _aie_kernel_pairs_def WHERE run_id = ?", [run_id])
+    con.execute("INSERT INTO _aie_stall_spans BY NAME SELECT * FROM _aie_stall_spans_def WHERE run_id = ?", [run_id])
+
+    catalog.record_run(con, {
+        "run_id": run_id,
+        "kind": "aie",
+        "name": path.stem,
+        "source_path": source_path,
+        "format_version": "trace-event (2024 names)" if old_names else "trace-event",
+        "ingest_id": ingest_id,
+        "parameters": _parameters_json(parameters),
+    })
+    catalog.record_ingest(
+        con, ingest_id=ingest_id, run_id=run_id, started_at=started_at, source_path=source_path,
+        loader="aie", files=ledger.entries(), rows_loaded=events,
+    )
+
+
+def _duckdb_problem(err: duckdb.Error, reading: bool, memory_limit: str) -> str:
+    """DuckDB's error, said in terms of the trace."""
+    message = one_line(err)
     detail = message.split("Error: ", 1)[-1]
-    if "Malformed JSON" in message:
-        return f"malformed or truncated JSON: {detail}"
+    if isinstance(err, duckdb.OutOfMemoryException) or "Out of Memory" in message:
+        return (f"out of memory while ingesting the trace (DuckDB's memory limit is {memory_limit}; "
+                f"raise it with --memory-limit): {detail}")
+    if "valid UTF-8" in message:
+        return "not UTF-8 text (trace-event JSON is UTF-8)"
+    if not reading:
+        return f"cannot ingest the trace: {detail}"
     if "Expected OBJECT" in message:
         return f"not trace-event JSON: an element of the array is not an event object: {detail}"
+    if "Malformed JSON" in message:  # the file is valid JSON (checked first) that DuckDB's reader fails on
+        return f"DuckDB's JSON reader cannot read this (valid) JSON: {detail}"
     return f"not trace-event JSON: {detail}"
 
 

@@ -1,7 +1,7 @@
 """Issue 13, AI Engine side: a trace path means exactly that file, a truncated trace is refused, a
-value mlir-aie never writes (pid 0.7, tid 2.5, ts 12.5 or "12") is refused rather than converted,
-each with one line naming the file and the warehouse left as it was. Synthetic traces only, through
-the real `gsdb` (and, for the many cut points, the same ingest in-process on real DuckDB)."""
+value mlir-aie never writes (pid 0.7, tid 2.5, ts 12.5 or "12") is refused rather than converted, and
+every refusal is one line naming the file, with the warehouse left as it was. Synthetic traces only,
+through the real `gsdb` (and, for the many cut points, the same ingest in-process on real DuckDB)."""
 
 from __future__ import annotations
 
@@ -246,3 +246,56 @@ def test_integers_load_unchanged(tmp_path, gsdb, db):
     trace = write_trace(tmp_path / "limits.json", events)
     gsdb("ingest", trace)
     assert stored_events(db, trace) == as_rows(events)
+
+
+# -- 8. Every refusal names the file ---------------------------------------------------------------
+
+def test_ts_near_2_to_the_63_names_the_file(tmp_path, seeded, gsdb):
+    """It used to fail in the analysis with "Overflow in addition of INT64" and no file."""
+    db, before = seeded
+    events = json.loads(json.dumps(EVENTS))
+    events[KERNEL]["ts"] = 2**63 - 1
+    trace = write_trace(tmp_path / "huge.json", events)
+    refused(gsdb("ingest", trace, check=False), trace, (f"event {KERNEL}", "ts 9223372036854775807", "out of range"),
+            db, before)
+
+
+def test_analysis_failure_names_the_file(tmp_path, seeded, gsdb):
+    """A tunable so large that the analysis overflows: refused naming the trace."""
+    db, before = seeded
+    trace = write_trace(tmp_path / "t.json", EVENTS)
+    refused(gsdb("ingest", trace, "--dup-gap-fraction", "1e300", check=False), trace, ("out of range",), db, before)
+
+
+def test_blank_space_before_the_array_is_read(tmp_path, gsdb, db):
+    """50 MB of blank space before a valid array: the trace loads (it was called empty)."""
+    trace = tmp_path / "spaced.json"
+    with open(trace, "w") as handle:
+        handle.write(" \n\t\r" * (50 << 18))
+        handle.write(json.dumps(EVENTS))
+    result = gsdb("ingest", trace)
+    assert f"{len(EVENTS)} events, 1 core, 3 kernel calls" in result.stdout
+    assert stored_events(db, trace) == as_rows(EVENTS)
+
+
+def test_file_of_blank_space_is_empty(tmp_path, seeded, gsdb):
+    db, before = seeded
+    trace = tmp_path / "blank.json"
+    trace.write_text(" " * (1 << 20))
+    refused(gsdb("ingest", trace, check=False), trace, ("empty", "1,048,576 bytes of blank space"), db, before)
+
+
+def test_out_of_memory_is_not_a_bad_trace(tmp_path, seeded, gsdb):
+    """Too little memory for DuckDB's JSON reader: said as such, not as "not trace-event JSON"."""
+    db, before = seeded
+    trace = write_trace(tmp_path / "t.json", EVENTS)
+    message = refused(gsdb("ingest", trace, "--memory-limit", "4MB", check=False), trace,
+                      ("out of memory", "--memory-limit"), db, before)
+    assert "not trace-event" not in message
+
+
+def test_invalid_utf8_is_refused(tmp_path, seeded, gsdb):
+    db, before = seeded
+    trace = tmp_path / "latin1.json"
+    trace.write_bytes(json.dumps(EVENTS).replace("tile0,2", "tile\xe9").encode("latin-1"))
+    refused(gsdb("ingest", trace, check=False), trace, ("not utf-8",), db, before)
