@@ -16,6 +16,7 @@ import pytest
 from aie_compare import CORE0, CORE1, CORE2, core, load, warehouse_aggregate, warehouse_cores, write_trace
 from aie_reference import Params, Tunables, aggregate, analyse
 
+from gainsight_db.common.errors import GsdbError
 from gainsight_db.warehouse.schema import ensure_schema
 
 P = Params(M=64, K=64, N=64, m=32, k=32, n=32, rows=1, cols=4, hwid="npu1", warmup=1, iterations=2)
@@ -232,20 +233,16 @@ def test_old_event_names_give_the_same_results(wh):
     assert _iterations(con, ingest(old), 0) == _iterations(con, ingest(CORE0), 0)
 
 
-def test_float_and_string_timestamps_are_converted(wh):
-    """A float ts is truncated toward zero (1000.9 -> 1000), a string holding an integer is read
-    ("1100" -> 1100), as int() does in the reference."""
+def test_float_and_string_timestamps_are_refused(wh):
+    """mlir-aie writes ts as a JSON integer: a float (1000.9, even 1000.0) or a string holding an
+    integer (" 1100") is refused, not truncated or converted as int() would in the reference."""
     con, ingest = wh
-    events = json.loads(json.dumps(CORE0))
-    for event in events:
-        if event.get("ts") == 1000:
-            event["ts"] = 1000.9
-        elif event.get("ts") == 1100:
-            event["ts"] = " 1100"
-    run_id = ingest(events)
-    assert _iterations(con, run_id, 0) == _iterations(con, ingest(CORE0), 0)
-    # converted: the kernel start at 1000, and the kernel end and the stall begin at 1100
-    assert con.execute("SELECT ts_converted FROM aie_runs WHERE run_id = ?", [run_id]).fetchone()[0] == 3
+    assert CORE0[1]["name"] == "INSTR_EVENT_0" and CORE0[1]["ts"] == 1000
+    for value in (1000.9, 1000.0, " 1100", "1100"):
+        events = json.loads(json.dumps(CORE0))
+        events[1]["ts"] = value
+        with pytest.raises(GsdbError, match=r"event 1 \(INSTR_EVENT_0.*\): ts .* is not an integer cycle count"):
+            ingest(events)
 
 
 @pytest.mark.parametrize("layout", ["one line", "one event per line", "pretty", "traceEvents object"])

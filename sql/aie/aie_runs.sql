@@ -9,7 +9,7 @@
 -- @column size_bytes File size (bytes).
 -- @column layout How the events were laid out: 'array' (a bare JSON array) or 'traceEvents' (an object whose traceEvents member holds the array).
 -- @column events Trace events loaded (count).
--- @column ts_converted Events whose ts was a float (truncated toward zero) or a string holding an integer (count).
+-- @column ts_converted Always 0: a ts that is not a JSON integer (a float, a string) is refused rather than converted (kept for queries that read it).
 -- @column hwid Hardware identifier of the run (e.g. the NPU generation), as given.
 -- @column gemm_m M: rows of the GEMM's output and of its left operand (elements).
 -- @column gemm_k K: the GEMM's reduction dimension (elements).
