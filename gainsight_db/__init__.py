@@ -4,25 +4,47 @@
     with gsdb.connect("wh.duckdb") as wh:
         wh.ingest("examples/scalesim_tiny_8x8_ws")
         wh.report("layers")
+
+Importing the package is light: the API (and DuckDB) load on first use of `connect` or `Warehouse`.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib.util
+import sys
 from pathlib import Path
 
-try:
-    __version__ = version("gainsight-db")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
-
-# An installed package holds its subpackages `loaders` and `sql`; in a source checkout they sit beside
-# this folder, at the repository's top. Python imports this folder when run from the repository root
-# (it comes first on sys.path), so the subpackages are looked up beside it as well.
-_here = Path(__file__).resolve().parent
-if not (_here / "loaders").is_dir() and all((_here.parent / sub / "__init__.py").is_file() for sub in ("loaders", "sql")):
-    __path__.append(str(_here.parent))  # noqa: F821 (set by the import system)
-del _here
-
-from gainsight_db.api import Warehouse, connect  # noqa: E402 (the subpackages must be findable first)
-from gainsight_db.common.errors import GsdbError, GsdbWarning  # noqa: E402
+from gainsight_db.common.version import __version__
 
 __all__ = ["GsdbError", "GsdbWarning", "Warehouse", "__version__", "connect"]
+
+
+def _find_checkout_subpackages() -> None:
+    """An installed package holds its subpackages `loaders` and `sql`; in a source checkout they sit
+    beside this folder, at the repository's top. Python imports this folder when run from the
+    repository root (it comes first on sys.path), so those two (and only those) are mapped here."""
+    here = Path(__file__).resolve().parent
+    for name in ("loaders", "sql"):
+        full = f"{__name__}.{name}"
+        source = here.parent / name
+        if (here / name).is_dir() or not (source / "__init__.py").is_file() or full in sys.modules:
+            continue
+        spec = importlib.util.spec_from_file_location(full, source / "__init__.py",
+                                                      submodule_search_locations=[str(source)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[full] = module
+        spec.loader.exec_module(module)  # a docstring only
+        globals()[name] = module
+
+
+_find_checkout_subpackages()
+
+
+def __getattr__(name: str):
+    if name in ("connect", "Warehouse"):
+        from gainsight_db import api
+
+        return getattr(api, name)
+    if name in ("GsdbError", "GsdbWarning"):
+        from gainsight_db.common import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

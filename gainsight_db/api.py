@@ -33,6 +33,7 @@ from gainsight_db.warehouse.connection import (
     spill_folder,
 )
 from gainsight_db.warehouse.runs import resolve_run
+from gainsight_db.warehouse.sharing import SharedUse, lock_path
 
 if TYPE_CHECKING:
     import pandas
@@ -52,22 +53,33 @@ def connect(
     db: str | Path | None = None,
     *,
     read_only: bool = False,
+    create: bool = True,
     threads: int | None = None,
     memory_limit: str | None = None,
     temp_dir: str | Path | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Warehouse:
     """Open the warehouse file `db` (None: the command line's default, $GSDB_DB or
-    warehouse/gainsight.duckdb). Writable opens create it if needed; read-only ones need it to exist.
+    warehouse/gainsight.duckdb). Writable opens create it if needed (unless create=False); read-only
+    ones need it to exist.
     `threads`, `memory_limit` (e.g. "1GB") and `temp_dir` set DuckDB's resources; `warn` receives
     warnings (default: Python's warnings, as GsdbWarning)."""
-    path = Path(db) if db is not None else default_db_path()
-    settings = EngineSettings(threads, memory_limit, Path(temp_dir) if temp_dir is not None else None)
-    # What this call creates (the file and the folders above it), removed again if the first use fails.
-    created = [p for p in (path, *path.parents) if not p.exists()]
-    con = open_warehouse(path, create=not read_only, read_only=read_only, settings=settings)
+    path = Path(db if db is not None else default_db_path()).absolute()
+    settings = EngineSettings(threads, memory_limit, Path(temp_dir).absolute() if temp_dir is not None else None)
+    # What this call creates (the file and the folders above it), removed again if the work fails.
+    created = [p for p in (path, *path.parents) if not p.exists() and not p.is_symlink()]
+    if not (read_only or create or path.exists()):
+        raise GsdbError(f"{path}: no warehouse here")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    sharing = SharedUse(path)
+    try:
+        con = open_warehouse(path, create=not read_only, read_only=read_only, settings=settings)
+    except BaseException:
+        sharing.release()
+        raise
     return Warehouse(con, path, read_only=read_only, warn=warn or _warn_python, created=created,
-                     spill=spill_folder(path, settings),
+                     spill=spill_folder(path, settings), sharing=sharing,
                      reopen=lambda: open_warehouse(path, create=False, read_only=read_only, settings=settings))
 
 
@@ -76,39 +88,61 @@ class Warehouse:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool,
                  warn: Callable[[str], None], created: Sequence[Path] = (), spill: Path | None = None,
-                 reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None) -> None:
+                 reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None,
+                 sharing: SharedUse | None = None) -> None:
         self._con = con
         self.path = path
         self.read_only = read_only
         self._warn = warn
         self.sealed = False
         self._created = list(created)
+        self._created_file = _identity(path) if created else None
         self._spill = spill if spill is not None else spill_folder(path)
         self._reopen = reopen
+        self._sharing = sharing
 
     # Lifetime ------------------------------------------------------------------------------------
     def __enter__(self) -> Warehouse:
         return self
 
     def __exit__(self, exc_type: type | None, *exc: object) -> None:
+        holds_nothing = exc_type is not None and self._created_file is not None and self._holds_nothing()
         self.close()
-        if exc_type is not None:
+        if holds_nothing:
             self._remove_created()
 
+    def _holds_nothing(self) -> bool:
+        """Whether the warehouse is still as `connect` created it: nothing ingested, set or added."""
+        from gainsight_db.warehouse.schema import load_objects
+
+        try:
+            self._con.abort()
+            ingests, settings = self._con.execute(
+                "SELECT (SELECT count(*) FROM ingests), (SELECT count(*) FROM memtech_settings)").fetchall()[0]
+            tables = {name for (name,) in self._con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary").fetchall()}
+        except duckdb.Error:
+            return False
+        return ingests == 0 and settings == 0 and tables <= {obj.name for obj in load_objects()}
+
     def _remove_created(self) -> None:
-        """A warehouse that this connection created and whose use failed is removed, with the folders
-        created for it: the failed command leaves things exactly as they were."""
-        if not self._created:
-            return
-        for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
+        """A warehouse that this connection created, and that still holds nothing after the work in
+        its `with` block failed, is removed with the folders created for it: the failed command
+        leaves things as they were."""
+        if _identity(self.path) != self._created_file:
+            return  # not the file this connection created
+        for leftover in (self.path, self.path.with_name(self.path.name + ".wal"), lock_path(self.path)):
             leftover.unlink(missing_ok=True)
         for folder in self._created[1:]:
             try:
                 folder.rmdir()  # only if empty
             except OSError:
                 break
+
     def close(self) -> None:
         self._con.close()
+        if self._sharing is not None:
+            self._sharing.release()
 
     def __repr__(self) -> str:
         return f"<gainsight_db.Warehouse {str(self.path)!r}{' read-only' if self.read_only else ''}>"
@@ -116,7 +150,7 @@ class Warehouse:
     @property
     def protected_paths(self) -> list[Path]:
         """What no output may write over: the warehouse file, its write-ahead log and spill folder."""
-        return [self.path, self.path.with_name(self.path.name + ".wal"), self._spill]
+        return [self.path, self.path.with_name(self.path.name + ".wal"), lock_path(self.path), self._spill]
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -135,7 +169,7 @@ class Warehouse:
         if self.read_only:
             raise GsdbError(f"{self.path}: opened read-only; {what} needs connect(..., read_only=False)")
 
-    def _relation(self, sql: str, params: list | None = None) -> duckdb.DuckDBPyRelation:
+    def _relation(self, sql: str, params: list | dict | None = None) -> duckdb.DuckDBPyRelation:
         # A result left open by execute() (a fetchone() in a loader) would make DuckDB refuse a relation.
         self._con.abort()
         return self._con.sql(sql, params=params)
@@ -212,6 +246,7 @@ class Warehouse:
         if not config.is_file():
             raise GsdbError(f"{config}: config file not found")
         folder = Path(out) if out is not None else default_output_folder(self.path, read_config(config).run_name or config.stem)
+        refuse_protected(folder, self.protected_paths)
         sim = simulate(topology, config, folder, keep_csv=keep_csv)
         result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
                                   progress, self._warn)
@@ -225,28 +260,31 @@ class Warehouse:
         (left by replaced or removed runs, reused by later loads)."""
         self._con.abort()
         block, total, used, free = self._con.execute(
-            "SELECT block_size, total_blocks, used_blocks, free_blocks FROM pragma_database_size()"
+            "SELECT block_size, total_blocks, used_blocks, free_blocks FROM pragma_database_size() "
+            "WHERE database_name = current_database()"
         ).fetchall()[0]
         return {"file_bytes": self.path.stat().st_size, "used_bytes": used * block, "free_bytes": free * block,
                 "total_bytes": total * block}
 
     def compact(self) -> tuple[int, int]:
         """Rewrite the warehouse without its free space; returns the file size before and after (bytes).
-        The copy is written beside the warehouse and moved over it only when complete."""
+        The copy is written beside the warehouse and moved over it only when complete, and only while
+        no other connection (in this process or another) has the warehouse open."""
         from gainsight_db.common.staging import recover
 
         self._writable("compact")
-        if self._reopen is None:
-            raise GsdbError(f"{self.path}: this connection cannot be reopened, so it cannot compact")
-        before = self.path.stat().st_size
+        if self._reopen is None or self._sharing is None:
+            raise GsdbError(f"{self.path}: this connection cannot compact the warehouse")
+        if not self._sharing.exclusive():
+            raise GsdbError(f"{self.path}: in use by another connection; compact it when nothing else has it open")
         copy = self.path.with_name(f".{self.path.name}.{os.getpid()}.compact")
-        recover(self.path)  # a copy left by a killed compaction
-        copy.unlink(missing_ok=True)
-        con = self._con
-        con.abort()
-        con.execute("CHECKPOINT")
-        database = con.execute("SELECT current_database()").fetchall()[0][0]
+        con, reopened = self._con, False
         try:
+            recover(self.path)  # a copy left by a killed compaction
+            con.abort()
+            con.execute("CHECKPOINT")
+            before = self.path.stat().st_size
+            database = con.execute("SELECT current_database()").fetchall()[0][0]
             con.execute(f"ATTACH {quote_literal(str(copy))} AS _compact_copy")
             try:
                 con.execute(f"COPY FROM DATABASE {quote_identifier(database)} TO _compact_copy")
@@ -254,31 +292,41 @@ class Warehouse:
                 con.execute("DETACH _compact_copy")
             con.close()
             os.replace(copy, self.path)
-        except BaseException:
-            copy.unlink(missing_ok=True)
-            raise
+            self._con, reopened = self._reopen(), True
+        except OSError as err:
+            raise GsdbError(f"{self.path}: cannot compact: {err.strerror or err}") from err
         finally:
-            self._con = self._reopen()
+            copy.unlink(missing_ok=True)
+            if not reopened:
+                self._con = self._reopen() if _is_closed(con) else con
+            self._sharing.shared()
         return before, self.path.stat().st_size
 
     def _compact_if_wasteful(self) -> None:
         """A replaced run leaves its old rows' space free, reused by later loads. When the free space
         is more than half the space in use (the run replaced was a large part of the warehouse), the
-        warehouse is compacted, so that re-ingesting does not keep the file near twice its size."""
+        warehouse is compacted, so that re-ingesting does not keep the file near twice its size. The
+        ingest has committed by then: a compaction that cannot run is a warning, not a failure."""
         self._con.abort()
         self._con.execute("CHECKPOINT")  # the replaced rows' blocks become free at a checkpoint
         size = self.size()
-        if 2 * size["free_bytes"] > size["used_bytes"]:
+        if 2 * size["free_bytes"] <= size["used_bytes"]:
+            return
+        try:
             self.compact()
+        except (GsdbError, duckdb.Error) as err:
+            self._warn(f"ingest done; the space of the replaced run was not given back ({one_line(err)}); "
+                       "run `gsdb compact` later")
 
     # Reading -------------------------------------------------------------------------------------
-    def sql(self, query: str, params: Sequence[Any] | None = None, *, dialect: str = "duckdb") -> duckdb.DuckDBPyRelation:
+    def sql(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None, *,
+            dialect: str = "duckdb") -> duckdb.DuckDBPyRelation:
         """Run SQL on the warehouse; a query returns a DuckDB relation (.df(), .arrow(), .fetchall()).
         SQL written for another engine (dialect="postgres", "spark", ...) is translated first."""
         if dialect != "duckdb":
             query = self.translate(query, dialect)
         try:
-            return self._relation(query, params=list(params) if params is not None else None)
+            return self._relation(query, params=params if isinstance(params, dict) or params is None else list(params))
         except duckdb.PermissionException as err:
             if not self.sealed:
                 raise
@@ -334,14 +382,15 @@ class Warehouse:
         **settings: Any,
     ) -> duckdb.DuckDBPyRelation:
         level = settings.pop("level", None)
-        memtech = {key: settings.pop(key) for key in _MEMTECH_SETTINGS if key in settings}
-        if settings:
-            raise GsdbError(f"report {name}: unknown setting(s) {', '.join(sorted(settings))}")
+        memtech = {key: settings[key] for key in _MEMTECH_SETTINGS
+                   if settings.get(key) is not None and settings.get(key) is not False}
+        unknown = sorted(key for key in settings if key not in _MEMTECH_SETTINGS)
+        if unknown:
+            raise GsdbError(f"report {name}: unknown setting(s) {', '.join(unknown)}")
+        if memtech and name not in ("memtech", "composition"):
+            raise GsdbError(f"report {name}: {', '.join(memtech)} apply to the memtech and composition reports")
+        report_query(self._con, name, run, layer, buffer, level)  # every argument checked before storing
         if memtech:
-            if name not in ("memtech", "composition"):
-                raise GsdbError(f"report {name}: {', '.join(memtech)} apply to the memtech and composition reports")
-            if run is None:
-                raise GsdbError(f"report {name}: give the run (a run name or id)")
             self.set_memtech(run, **memtech)
         sql, params = report_query(self._con, name, run, layer, buffer, level)
         return self._relation(sql, params=params)
@@ -395,13 +444,14 @@ class Warehouse:
         if kind in ("parquet", "csv"):
             from gainsight_db.exports.tables import export_tables
 
-            runs = [run] if isinstance(run, (str, int)) else list(run) if run is not None else None
-            run_ids = [self.run_id(r) for r in runs] if runs else None
+            runs = _some_runs(f"export {kind}", run)
+            run_ids = [self.run_id(r) for r in runs] if runs is not None else None
             return export_tables(self._con, out, kind, run_ids, accesses, replace, progress, self.protected_paths)
         if kind not in EXPORT_KINDS:
             raise GsdbError(f"export {kind!r}: no such export (one of: {', '.join(EXPORT_KINDS)})")
-        if run is None or not isinstance(run, (str, int)):
-            raise GsdbError(f"export {kind}: give one run (a run name or id)")
+        run = _one_run(f"export {kind}", run)
+        if accesses:
+            raise GsdbError(f"export {kind}: accesses= applies to the parquet and csv exports only")
         if kind == "gainsight":
             from gainsight_db.exports.gainsight import export_gainsight
 
@@ -430,13 +480,15 @@ class Warehouse:
         if out is not None:
             plots.check_picture_path(Path(out))
             refuse_protected(Path(out), self.protected_paths)
+        if kind not in PLOT_KINDS:
+            raise GsdbError(f"plot {kind!r}: no such picture (one of: {', '.join(PLOT_KINDS)})")
+        if layer is not None and kind != "lifetimes":
+            raise GsdbError(f"plot {kind}: layer= applies to the lifetimes picture only")
         if kind == "runs":
-            runs = [run] if isinstance(run, (str, int)) else list(run) if run is not None else None
+            runs = _some_runs("plot runs", run)
             drawn = plots.plot_runs(self._con, [self.run_id(r, kind="scalesim") for r in runs] if runs else None)
         elif kind in ("lifetimes", "memtech"):
-            if run is None or not isinstance(run, (str, int)):
-                raise GsdbError(f"plot {kind}: give one run (a run name or id)")
-            run_id = self.run_id(run, kind="scalesim")
+            run_id = self.run_id(_one_run(f"plot {kind}", run), kind="scalesim")
             if kind == "lifetimes":
                 _check_int("layer", layer, minimum=0)
                 drawn = plots.plot_lifetimes(self._con, run_id, layer)
@@ -447,6 +499,38 @@ class Warehouse:
         if out is not None:
             plots.save_figure(drawn.figure, Path(out), self.protected_paths)
         return drawn.figure
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _is_closed(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        con.execute("SELECT 1").fetchall()
+    except duckdb.ConnectionException:
+        return True
+    return False
+
+
+def _one_run(kind: str, run: Any) -> str | int:
+    if run is None or not isinstance(run, (str, int)):
+        raise GsdbError(f"{kind}: give one run (a run name or id)")
+    return run
+
+
+def _some_runs(kind: str, run: Any) -> list[str | int] | None:
+    """None (every run), one run, or several; an empty list is an error, not every run."""
+    if run is None:
+        return None
+    runs = [run] if isinstance(run, (str, int)) else list(run)
+    if not runs:
+        raise GsdbError(f"{kind}: an empty list of runs (give None for every run)")
+    return runs
 
 
 def _check_int(name: str, value: Any, minimum: int | None) -> None:

@@ -8,7 +8,7 @@ import json
 
 import duckdb
 
-import gainsight_db
+from gainsight_db.common.version import __version__
 
 _CATALOG_TABLES = ("runs", "ingests")
 
@@ -82,6 +82,6 @@ def record_ingest(
         """,
         [
             ingest_id, run_id, started_at, utc_now(), source_path, loader, json.dumps(files), rows_loaded,
-            gainsight_db.__version__, duckdb.__version__,
+            __version__, duckdb.__version__,
         ],
     )

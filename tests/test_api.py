@@ -8,6 +8,7 @@ import math
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -73,8 +74,10 @@ def _plain(value):
 
 
 def _same(cli_value, api_value) -> bool:
+    """Equal; floats to 1e-12 relative, since DuckDB sums doubles in parallel, in an order that may
+    differ from one run of a query to the next (the last bit of a sum can change)."""
     if isinstance(cli_value, float) and isinstance(api_value, float):
-        return cli_value == api_value or (math.isnan(cli_value) and math.isnan(api_value))
+        return math.isclose(cli_value, api_value, rel_tol=1e-12) or (math.isnan(cli_value) and math.isnan(api_value))
     return cli_value == api_value
 
 
@@ -179,3 +182,69 @@ def test_connect_without_a_path_opens_the_command_lines_default(tmp_path, monkey
     with gsdb.connect() as wh:
         assert wh.path == tmp_path / "env.duckdb" and wh.runs().empty
     assert Path(tmp_path / "env.duckdb").is_file()
+
+
+def test_a_failure_after_work_was_committed_keeps_the_warehouse(tmp_path, monkeypatch):
+    """Only a warehouse that still holds nothing is removed when its `with` block fails; and it is
+    the file this connection created, whatever the working folder is by then."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    second.mkdir()
+    other = gsdb.connect(second / "w.duckdb")
+    other.ingest(EXAMPLE_RUN)
+    other.close()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(GsdbError, match="no such report"):
+        with gsdb.connect(Path("a") / "w.duckdb") as wh:
+            wh.ingest(EXAMPLE_RUN)
+            wh.report("layer")  # a typo, after the ingest
+    assert (first / "w.duckdb").is_file()
+    with pytest.raises(GsdbError):
+        with gsdb.connect("w.duckdb") as wh:
+            monkeypatch.chdir(second)
+            wh.report("layer")
+    assert (second / "w.duckdb").is_file() and not (tmp_path / "w.duckdb").exists()
+    with gsdb.connect(second / "w.duckdb", read_only=True) as wh:
+        assert list(wh.runs()["name"]) == ["tiny_8x8_ws"]
+
+
+def test_compaction_waits_for_the_warehouse_to_be_unshared(tmp_path):
+    """Compaction moves a new file over the warehouse: never while another connection has it open
+    or is waiting to open it (it would go on with the old file)."""
+    db = tmp_path / "w.duckdb"
+    with gsdb.connect(db) as wh:
+        wh.ingest(EXAMPLE_RUN)
+    first = gsdb.connect(db)
+    waiting = subprocess.Popen([sys.executable, "-c", f"import gainsight_db as g; w = g.connect({str(db)!r}, "
+                                "read_only=True); print(list(w.runs()['name']), flush=True)"],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2.0)  # the other process now waits for the writer to close
+        with pytest.raises(GsdbError, match="in use by another connection"):
+            first.compact()
+        first.close()
+        assert waiting.communicate(timeout=60)[0] == "['tiny_8x8_ws']\n"
+    finally:
+        waiting.kill()
+    with gsdb.connect(db) as wh:
+        assert wh.compact()[1] > 0 and list(wh.runs()["name"]) == ["tiny_8x8_ws"]
+        second = gsdb.connect(db)  # the same process shares DuckDB's open database
+        with pytest.raises(GsdbError, match="in use by another connection"):
+            wh.compact()
+        second.close()
+
+
+def test_sql_takes_named_parameters_and_runs_lists_are_never_empty(warehouse, tmp_path):
+    with gsdb.connect(warehouse, read_only=True) as wh:
+        assert wh.sql("SELECT $x::INTEGER * 2 AS y", {"x": 21}).fetchall() == [(42,)]
+        with pytest.raises(GsdbError, match="empty list of runs"):
+            wh.export("csv", tmp_path / "none", run=[])
+        with pytest.raises(GsdbError, match="empty list of runs"):
+            wh.plot("runs", run=[])
+
+
+def test_a_refused_report_stores_no_setting(warehouse):
+    with gsdb.connect(warehouse) as wh:
+        before = wh.sql("SELECT * FROM memtech_settings ORDER BY ALL").fetchall()
+        with pytest.raises(GsdbError, match="no layer filter"):
+            wh.report("memtech", run="tiny_8x8_ws", layer=0, clock_hz=5e9)
+        assert wh.sql("SELECT * FROM memtech_settings ORDER BY ALL").fetchall() == before

@@ -221,3 +221,50 @@ def test_compact_keeps_every_row_view_and_comment(db, gsdb):
     assert "compacted" in gsdb("compact").stdout
     assert warehouse_fingerprint(db) == before and gsdb("schema", "lifetimes", "-f", "csv").stdout == comments
     assert [p.name for p in db.parent.iterdir() if p.name.endswith(".compact")] == []
+
+
+def test_outputs_inside_the_spill_folder_and_simulations_over_the_wal_are_refused(db, gsdb, seeded):
+    """The spill folder is cleared by the next writer: nothing may be written inside it."""
+    spill = db.with_name(db.name + ".tmp")
+    _refused(gsdb("runs", "--output", spill / "runs.csv", check=False), "refusing to write there")
+    config = EXAMPLE_RUN / "inputs" / "tiny_8x8_ws.cfg"
+    topology = EXAMPLE_RUN / "inputs" / "tiny3.csv"
+    for out in (db.with_name(db.name + ".wal"), spill / "sim"):
+        _refused(gsdb("simulate", "-q", "--topology", topology, "--config", config, "--out", out, check=False),
+                 "refusing to write there")
+    assert warehouse_fingerprint(db) == seeded and not spill.exists()
+
+
+def test_a_foreign_manifest_does_not_make_a_folder_replaceable(db, gsdb, seeded, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "_manifest.json").write_text('{"tool": "something else"}')
+    (mine / "thesis.tex").write_text("years of work")
+    _refused(gsdb("export", "csv", "--out", mine, "--replace", check=False), "not an earlier gainsight-db export")
+    assert (mine / "thesis.tex").read_text() == "years of work"
+
+
+def test_the_current_folder_as_output_is_understood(db, gsdb, seeded, tmp_path):
+    """`--out .` names the working folder, not a file called '' inside it."""
+    here = tmp_path / "here"
+    here.mkdir()
+    gsdb("export", "csv", "--out", ".", "-q", cwd=here)
+    assert (here / EXPORT_MARKER).is_file() and list(here.glob("layer_stats/run_id=1/*.csv"))
+    gsdb("export", "parquet", "--out", ".", "--replace", "-q", cwd=here)
+    assert list(here.glob("layer_stats/run_id=1/*.parquet"))
+
+
+def test_cleaning_up_one_target_leaves_anothers_work_alone(db, gsdb, seeded, tmp_path):
+    """`.out.<n>.<pid>.x.partial` belongs to target `out.<n>` (of a live process), not to `out`."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    other = folder / f".out.{_dead_pid()}.{os.getpid()}.x.partial"
+    other.mkdir()
+    gsdb("export", "csv", "--out", folder / "out", "-q")
+    assert other.is_dir()
+
+
+def test_compact_needs_an_existing_warehouse(tmp_path):
+    missing = tmp_path / "none" / "w.duckdb"
+    _refused(cli_runner(missing)("compact", check=False), "no warehouse here")
+    assert not (tmp_path / "none").exists()

@@ -1,53 +1,8 @@
-"""`gsdb`: the gainsight-db command line. Every command is registered here, group by group."""
+"""`gsdb`: the gainsight-db command line (the application itself is built in `cli.app`)."""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
-
-import duckdb
-import typer
-
-import gainsight_db
-from gainsight_db.cli import catalog, export, ingest, maintenance, plot, report
-from gainsight_db.common.errors import GsdbError
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"gainsight-db {gainsight_db.__version__} (DuckDB {duckdb.__version__})")
-        raise typer.Exit()
-
-
-def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show versions.")] = False,
-) -> None:
-    pass
-
-
-def build_app() -> typer.Typer:
-    """The `gsdb` command with every command and group."""
-    app = typer.Typer(
-        name="gsdb",
-        help="gainsight-db: a DuckDB warehouse for on-chip memory profiling of AI accelerators.",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        add_completion=False,
-    )
-    app.callback()(_root)
-    app.command()(ingest.ingest)
-    app.command()(ingest.simulate)
-    app.command()(catalog.query)
-    app.command("sql")(catalog.sql_definition)
-    app.command()(catalog.runs)
-    app.command()(catalog.tables)
-    app.command()(catalog.schema)
-    app.command()(catalog.audit)
-    app.command()(maintenance.compact)
-    app.add_typer(report.app, name="report")
-    app.add_typer(export.app, name="export")
-    app.add_typer(plot.app, name="plot")
-    return app
 
 
 def _interrupt_queries_on_ctrl_c() -> None:
@@ -57,8 +12,6 @@ def _interrupt_queries_on_ctrl_c() -> None:
     import os
     import signal
     import threading
-
-    from gainsight_db.cli.options import OPENED
 
     try:
         read_end, write_end = os.pipe()
@@ -70,7 +23,8 @@ def _interrupt_queries_on_ctrl_c() -> None:
     def watch() -> None:
         while True:
             if signal.SIGINT in os.read(read_end, 64):
-                for wh in list(OPENED):
+                options = sys.modules.get("gainsight_db.cli.options")  # not imported yet: nothing open
+                for wh in list(getattr(options, "OPENED", ())):
                     try:
                         wh.connection.interrupt()
                     except Exception:  # noqa: S110 (closed meanwhile: nothing to interrupt)
@@ -80,14 +34,34 @@ def _interrupt_queries_on_ctrl_c() -> None:
 
 
 def main() -> None:
-    """Entry point: errors become one line on stderr and exit code 1, never a traceback."""
+    """Entry point: errors become one line on stderr and exit code 1 (usage errors 2), never a
+    traceback; Ctrl-C, at any moment, `gsdb: interrupted` and exit code 130. The command line's
+    modules are imported in here, so that Ctrl-C during start-up ends the same way."""
     _interrupt_queries_on_ctrl_c()
+    try:
+        _run()
+    except KeyboardInterrupt:
+        _interrupted()
+
+
+def _interrupted() -> None:
+    sys.stderr.write("gsdb: interrupted\n")
+    sys.exit(130)
+
+
+def _run() -> None:
+    import duckdb
+    import typer
+
+    from gainsight_db.cli.app import build_app
+    from gainsight_db.common.errors import GsdbError
+
     try:
         code = build_app()(standalone_mode=False)
         # Without standalone mode, click hands back an exit code instead of exiting: 130 for Ctrl-C.
         if isinstance(code, int) and code:
             if code == 130:
-                typer.echo("gsdb: interrupted", err=True)
+                _interrupted()
             sys.exit(code)
     except GsdbError as err:
         typer.echo(f"gsdb: error: {err}", err=True)
@@ -95,18 +69,16 @@ def main() -> None:
     except duckdb.Error as err:
         typer.echo(f"gsdb: error: {err}", err=True)
         sys.exit(1)
-    except KeyboardInterrupt:
-        typer.echo("gsdb: interrupted", err=True)
-        sys.exit(130)
     except RuntimeError as err:
         # DuckDB 2 turns Ctrl-C during a query into RuntimeError("Query interrupted").
         if str(err) != "Query interrupted":
             raise
-        typer.echo("gsdb: interrupted", err=True)
-        sys.exit(130)
+        _interrupted()
     except typer.Exit as exit_:
         sys.exit(exit_.exit_code)
-    except typer.Abort:
+    except typer.Abort as abort:
+        if isinstance(abort.__context__, KeyboardInterrupt):  # older click: Ctrl-C becomes Abort
+            _interrupted()
         typer.echo("gsdb: aborted", err=True)
         sys.exit(1)
     except Exception as err:

@@ -14,7 +14,7 @@ from gainsight_db.warehouse.connection import DEFAULT_DB
 app = typer.Typer(help="Write files for other tools (GainSight layout, Parquet, CSV).", no_args_is_help=True)
 
 OutOption = Annotated[Path, typer.Option("--out", help="Folder to write (moved into place when complete).")]
-ReplaceOption = Annotated[bool, typer.Option("--replace", help="Overwrite the folder if it exists.")]
+ReplaceOption = Annotated[bool, typer.Option("--replace", help="Replace the folder if it holds an earlier export (its .gainsight-db-export marker).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")]
 RunsOption = Annotated[
     Optional[list[str]], typer.Option("--run", help="Run name or id; repeat for several (default: every run).")

@@ -37,11 +37,12 @@ def warn(message: str) -> None:
 OPENED: list[Warehouse] = []
 
 
-def open_warehouse(db: Path, settings: EngineSettings | None = None, *, write: bool = True) -> Warehouse:
+def open_warehouse(db: Path, settings: EngineSettings | None = None, *, write: bool = True,
+                   create: bool = True) -> Warehouse:
     """The warehouse at `db`: created and writable, or read-only (it must exist); its warnings go to
     stderr."""
     settings = settings or EngineSettings()
-    wh = connect(db, read_only=not write, threads=settings.threads, memory_limit=settings.memory_limit,
+    wh = connect(db, read_only=not write, create=create, threads=settings.threads, memory_limit=settings.memory_limit,
                  temp_dir=settings.temp_dir, warn=warn)
     OPENED.append(wh)
     return wh

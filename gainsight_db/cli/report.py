@@ -36,12 +36,12 @@ BufferOption = Annotated[Optional[Buffer], typer.Option("--buffer", help="Only t
 def _report(db: Path, name: str, fmt: OutputFormat, output: Path | None, run: str | None = None,
             layer: int | None = None, buffer: Any = None, **settings: Any) -> None:
     """Print `Warehouse.report(name, ...)`; the warehouse is opened writable only to store settings."""
-    changes = any(v not in (None, False) for key, v in settings.items() if key != "level")
+    changes = any(v is not None and v is not False for key, v in settings.items() if key != "level")
     with open_warehouse(db, write=changes) as wh:
         if output is not None:
             refuse_protected(output, wh.protected_paths)  # before any setting is stored
         relation = wh.report_relation(name, run, layer, buffer.value if buffer is not None else None,
-                                      **{k: v for k, v in settings.items() if v not in (None, False)})
+                                      **settings)
         emit_relation(relation, fmt, output, wh.protected_paths)
 
 

@@ -14,6 +14,7 @@ an earlier export back if a crash came between moving it aside and moving the ne
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -29,24 +30,34 @@ _LEGACY_MANIFEST = "_manifest.json"  # dataset exports made before the marker ex
 
 
 def _covers(target: Path, protected: Path) -> bool:
-    """Whether writing (or replacing) `target` would touch `protected`."""
+    """Whether writing (or replacing) `target` would touch `protected`, or be lost with it (a file
+    inside a protected folder, such as the spill folder, which is cleared)."""
     try:
         target, protected = target.resolve(), protected.resolve()
     except OSError:
         return False
-    return target == protected or target in protected.parents
+    return target == protected or target in protected.parents or protected in target.parents
 
 
 def refuse_protected(target: Path, protected: Iterable[Path]) -> None:
     """A target that is, or holds, a protected path is refused."""
     for path in protected:
         if _covers(Path(target), Path(path)):
-            what = "is" if Path(target).resolve() == Path(path).resolve() else "holds"
+            target_, path_ = Path(target).resolve(), Path(path).resolve()
+            what = "is" if target_ == path_ else "is inside" if path_ in target_.parents else "holds"
             raise GsdbError(f"{target}: {what} the warehouse's {Path(path).name}; refusing to write there")
 
 
 def is_earlier_export(folder: Path) -> bool:
-    return (folder / EXPORT_MARKER).is_file() or (folder / _LEGACY_MANIFEST).is_file()
+    """A folder an export of gainsight-db wrote: it holds the marker, or (dataset exports made
+    before the marker) a manifest that gainsight-db wrote."""
+    if (folder / EXPORT_MARKER).is_file():
+        return True
+    try:
+        manifest = json.loads((folder / _LEGACY_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and {"gainsight_db_version", "schema_version", "files"} <= manifest.keys()
 
 
 def check_target(target: Path, replace: bool, protected: Iterable[Path] = ()) -> None:
@@ -81,7 +92,7 @@ def recover(target: Path) -> None:
     parent = target.parent
     if not parent.is_dir():
         return
-    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.(?:.*\.partial|old|compact)$")
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.(?:[^.]+\.partial|old|compact)$")
     for leftover in sorted(parent.iterdir()):
         match = pattern.match(leftover.name)
         if not match or _alive(int(match.group(1))):
@@ -98,6 +109,7 @@ def recover(target: Path) -> None:
 def staged_folder(target: Path, replace: bool = False, protected: Iterable[Path] = ()) -> Iterator[Path]:
     """Yield an empty temporary folder; on success it becomes `target` (replacing an earlier export if
     allowed), marked as an export."""
+    target = Path(os.path.abspath(target))
     protected = list(protected)
     recover(target)
     check_target(target, replace, protected)
@@ -141,6 +153,7 @@ def _move_into_place(staging: Path, target: Path) -> None:
 def write_atomically(content: str | bytes, out: Path, replace: bool = False, protected: Iterable[Path] = ()) -> None:
     """Write `content` to the file `out` through a temporary file beside it: `out` is never
     half-written, an existing file is overwritten only if `replace`, and a protected path never."""
+    out = Path(os.path.abspath(out))
     refuse_protected(out, protected)
     recover(out)
     if out.is_dir():

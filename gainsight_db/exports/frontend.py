@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-import gainsight_db
+from gainsight_db.common.version import __version__
 
 _STATS = ("lifetimes", "lifetime_mean", "lifetime_median", "lifetime_p90", "lifetime_p99", "lifetime_min",
           "lifetime_max", "reads", "writes", "footprint_words", "dead_writes", "orphan_reads")
@@ -69,6 +69,6 @@ def frontend_report(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, An
         "lifetime_stats": {r["buffer"]: {k: r[k] for k in _STATS} for r in stats},
         "technologies": per_tech,
         "best_composition": best,
-        "generator": {"gainsight_db": gainsight_db.__version__, "duckdb": duckdb.__version__,
+        "generator": {"gainsight_db": __version__, "duckdb": duckdb.__version__,
                       "run_id": run_id, "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
     }

@@ -22,10 +22,10 @@ from typing import Iterable
 
 import duckdb
 
-import gainsight_db
 from gainsight_db.common.progress import NoProgress, Progress
 from gainsight_db.common.sql_text import quote_identifier, quote_literal
 from gainsight_db.common.staging import staged_folder
+from gainsight_db.common.version import __version__
 from gainsight_db.warehouse.schema import SCHEMA_VERSION
 
 ROW_GROUP_ROWS = 1_048_576
@@ -72,7 +72,7 @@ def _provenance(run: dict, table: str, exported_at: str) -> dict[str, str]:
         "gainsight_db.run_kind": run["kind"],
         "gainsight_db.source_path": run["source_path"] or "",
         "gainsight_db.ingest_id": "" if run["ingest_id"] is None else str(run["ingest_id"]),
-        "gainsight_db.version": gainsight_db.__version__,
+        "gainsight_db.version": __version__,
         "gainsight_db.schema_version": str(SCHEMA_VERSION),
         "gainsight_db.duckdb_version": duckdb.__version__,
         "gainsight_db.exported_at": exported_at,
@@ -130,7 +130,7 @@ def export_tables(
         for table in REFERENCE_TABLES:
             relative = Path(table) / f"data.{fmt}"
             (stage / table).mkdir()
-            metadata = {"gainsight_db.table": table, "gainsight_db.version": gainsight_db.__version__,
+            metadata = {"gainsight_db.table": table, "gainsight_db.version": __version__,
                         "gainsight_db.schema_version": str(SCHEMA_VERSION), "gainsight_db.exported_at": exported_at}
             rows = con.execute(
                 f"COPY {quote_identifier(table)} TO {quote_literal(str(stage / relative))} ({_copy_options(fmt, metadata)})"
@@ -138,7 +138,7 @@ def export_tables(
             export.files.append(ExportedFile(table, None, relative.as_posix(), int(rows)))
         manifest = {
             "format": fmt,
-            "gainsight_db_version": gainsight_db.__version__,
+            "gainsight_db_version": __version__,
             "schema_version": SCHEMA_VERSION,
             "duckdb_version": duckdb.__version__,
             "exported_at": exported_at,
