@@ -1,0 +1,113 @@
+"""What the SCALE-Sim loaders may trust, and what they must refuse.
+
+A path means exactly that file, never a glob pattern. A value SCALE-Sim never writes (a fraction
+where it writes an integer, `1_80`, NaN, a negative cycle count, a number too large for its column)
+is refused, not rounded, and a large integer keeps every digit. The reports of a run must agree on
+its layers. Configs and topologies that SCALE-Sim itself would refuse, or that ask for more layers
+than the warehouse holds, are refused. Every refusal is one line on stderr naming the file (and the
+line and field where there is one), exit code 1, and the warehouse exactly as it was.
+
+Every golden value here is worked out by hand from the inline files and the example run.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import EXAMPLE_RUN, warehouse_fingerprint
+
+from gainsight_db.common.sql_text import quote_literal
+
+RUN = "tiny_8x8_ws"  # the run directory inside EXAMPLE_RUN
+SPARSE_SAMPLE = "v3_api_sparse2_16x16_ws"
+
+
+# Helpers ------------------------------------------------------------------------------------------
+def example_copy(dest: Path) -> Path:
+    """A writable copy of the example run (with its inputs/ beside it); returns the run directory."""
+    shutil.copytree(EXAMPLE_RUN, dest)
+    for path in dest.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return dest / RUN
+
+
+def set_field(path: Path, line: int, field: int, text: str, sep: str = ",") -> None:
+    """Replace field `field` of line `line` (both 1-based) of a trace (sep ',') or report (sep ', ')."""
+    lines = path.read_bytes().split(b"\n")
+    fields = lines[line - 1].split(sep.encode())
+    assert len(fields) > field, f"{path} line {line} has only {len(fields)} fields"
+    fields[field - 1] = text.encode("utf-8", "surrogateescape")
+    lines[line - 1] = sep.encode().join(fields)
+    path.write_bytes(b"\n".join(lines))
+
+
+def refused(result, offender: Path, words: tuple[str, ...], db: Path, before: str) -> str:
+    """Exit code 1, one `gsdb: error:` line naming `offender` (its full path) and every word of
+    `words` (case-insensitive), and the warehouse unchanged. Returns the line."""
+    assert result.returncode == 1, f"exit {result.returncode}:\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    lines = result.stderr.rstrip("\n").split("\n")
+    assert len(lines) == 1, f"error spans {len(lines)} lines:\n{result.stderr}"
+    line = lines[0]
+    assert line.startswith("gsdb: error: "), line
+    assert str(offender) in line, f"error does not name {offender}: {line!r}"
+    for word in words:
+        assert word.lower() in line.lower(), f"error does not say {word!r}: {line!r}"
+    assert warehouse_fingerprint(db) == before, f"the warehouse changed after a refused ingest ({line!r})"
+    return line
+
+
+def query(db: Path, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory) -> Path:
+    """A warehouse holding the example run, made once for the module."""
+    from conftest import cli_runner
+
+    root = tmp_path_factory.mktemp("template")
+    db = root / "wh" / "gainsight.duckdb"
+    cli_runner(db)("ingest", "-q", example_copy(root / "example"))
+    return db
+
+
+@pytest.fixture
+def seeded(db: Path, template_db: Path) -> str:
+    """`db` now holds the example run; returns its fingerprint."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    for source in template_db.parent.iterdir():
+        if source.name.startswith(template_db.name):
+            shutil.copy2(source, db.parent / source.name)
+    fingerprint = warehouse_fingerprint(db)
+    assert query(db, "SELECT count(*) FROM runs") == [(1,)]
+    return fingerprint
+
+
+# Paths: a path is that file, not a glob pattern (issue item 1) ------------------------------------
+def test_literal_path_reads_exactly_that_file(tmp_path):
+    from gainsight_db.loaders.input_files import literal_path
+
+    folder = tmp_path / "names"
+    folder.mkdir()
+    names = ["br[1].csv", "br1.csv", "q?.csv", "qa.csv", "s*.csv", "sX.csv", "b\\[2].csv", "b\\2.csv", "plain.csv"]
+    for value, name in enumerate(names):
+        (folder / name).write_text(f"a\n{value}\n")
+    con = duckdb.connect()
+    try:
+        for value, name in enumerate(names):
+            with literal_path(folder / name) as literal:
+                rows = con.execute(f"SELECT a FROM read_csv({quote_literal(literal)}, header = true)").fetchall()
+            assert rows == [(value,)], f"{name}: read {rows}"
+            if set("*?[") & set(name):
+                assert not Path(literal).exists(), "the stand-in name outlived its block"
+            else:
+                assert literal == str(folder / name)  # nothing to hide: the path itself
+    finally:
+        con.close()
