@@ -111,3 +111,75 @@ def test_literal_path_reads_exactly_that_file(tmp_path):
                 assert literal == str(folder / name)  # nothing to hide: the path itself
     finally:
         con.close()
+
+
+# Configs and topologies (items 6 and 8): read as SCALE-Sim reads them, with the file named --------
+def _config(tmp_path: Path, key: str, value: str) -> Path:
+    text = (EXAMPLE_RUN / "inputs" / "tiny_8x8_ws.cfg").read_text()
+    old = next(line for line in text.splitlines() if line.startswith(f"{key}:"))
+    path = tmp_path / "odd.cfg"
+    path.write_text(text.replace(old, f"{key}: {value}"))
+    return path
+
+
+CONFIGS = [
+    pytest.param("IfmapOffset", "1e20", ("ifmapoffset", "not an integer"), id="offset-exponent"),
+    pytest.param("ArrayHeight", "99999999999", ("arrayheight", "out of range"), id="array-height-too-large"),
+    pytest.param("FilterOffset", "99999999999999999999", ("filteroffset", "out of range"), id="offset-too-large"),
+    # 6. no traceback
+    pytest.param("ArrayHeight", "inf", ("arrayheight", "not a number"), id="array-height-inf"),
+    pytest.param("ArrayWidth", "0", ("arraywidth", "positive"), id="array-width-zero"),
+    pytest.param("IfmapSramSzkB", "8.0", ("ifmapsramszkb", "not an integer"), id="sram-size-fraction"),
+]
+
+
+@pytest.mark.parametrize("key, value, words", CONFIGS)
+def test_config_value_is_checked_with_the_file_named(key, value, words, tmp_path, db, gsdb, seeded):
+    run = example_copy(tmp_path / "data")
+    config = _config(tmp_path, key, value)
+    result = gsdb("ingest", run, "--config", config, check=False)
+    refused(result, config, words, db, seeded)
+
+
+def test_bad_config_found_beside_a_run_is_skipped_with_a_warning(tmp_path, db, gsdb):
+    """Not given with --config, a config that fails the checks is not the run's: the run loads
+    without it, and a warning names it."""
+    run = example_copy(tmp_path / "data")
+    config = run.parent / "inputs" / "tiny_8x8_ws.cfg"
+    config.write_text(config.read_text().replace("ArrayHeight:    8", "ArrayHeight:    inf"))
+    result = gsdb("ingest", "-q", run)
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("gsdb: warning: skipped "), result.stderr
+    assert str(config) in result.stderr and "ArrayHeight" in result.stderr
+    assert query(db, "SELECT config_path, array_rows FROM runs") == [(None, None)]
+
+
+def _topology(tmp_path: Path, row: int, field: int, value: str, name: str | None = None) -> Path:
+    """The example's topology with field `field` (1-based) of data row `row` (1-based) replaced."""
+    lines = (EXAMPLE_RUN / "inputs" / "tiny3.csv").read_text().splitlines()
+    cells = lines[row].split(", ")
+    cells[field - 1] = value
+    if name:
+        cells[0] = name
+    lines[row] = ", ".join(cells)
+    path = tmp_path / "odd_topology.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+TOPOLOGIES = [
+    pytest.param(2, 8, "0", None, ("line 3", "strides", "positive"), id="stride-zero"),
+    pytest.param(1, 8, "inf", None, ("line 2", "strides", "not a number"), id="stride-inf"),
+    pytest.param(3, 2, "-1", None, ("line 4", "ifmap height", "positive"), id="negative-height"),
+    pytest.param(1, 4, "9", None, ("line 2", "filter height", "larger than the ifmap"), id="filter-larger"),
+    pytest.param(1, 6, "4.0", None, ("line 2", "channels", "not an integer"), id="channels-fraction"),
+    pytest.param(1, 2, "99999999999", None, ("line 2", "ifmap height", "out of range"), id="height-too-large"),
+    pytest.param(2, 6, "100000000", "DP_conv", ("line 3", "32768 layers"), id="depthwise-1e8-channels"),
+]
+
+
+@pytest.mark.parametrize("row, field, value, name, words", TOPOLOGIES)
+def test_topology_is_checked_with_the_file_named(row, field, value, name, words, tmp_path, db, gsdb, seeded):
+    run = example_copy(tmp_path / "data")
+    topology = _topology(tmp_path, row, field, value, name)
+    result = gsdb("ingest", run, "--topology", topology, check=False)
+    refused(result, topology, words, db, seeded)
