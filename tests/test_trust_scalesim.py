@@ -183,3 +183,70 @@ def test_topology_is_checked_with_the_file_named(row, field, value, name, words,
     topology = _topology(tmp_path, row, field, value, name)
     result = gsdb("ingest", run, "--topology", topology, check=False)
     refused(result, topology, words, db, seeded)
+
+
+# Trace cells (items 4 and 8): an integer as SCALE-Sim writes it, or the cell is named -------------
+TRACE_CELLS = [
+    # (trace, line, field, text, words): field 1 is the cycle.
+    pytest.param("layer0/FILTER_SRAM_TRACE.csv", 2, 3, "180.7", ("not an integer",), id="sram-address-fraction"),
+    pytest.param("layer0/OFMAP_DRAM_TRACE.csv", 3, 1, "99.5", ("not an integer",), id="dram-cycle-fraction"),
+    pytest.param("layer0/IFMAP_DRAM_TRACE.csv", 2, 4, "-1.0000001", ("not an integer",), id="almost-idle-marker"),
+    pytest.param("layer1/FILTER_SRAM_TRACE.csv", 1, 2, "1_80", ("not an integer",), id="underscore"),
+    pytest.param("layer1/IFMAP_DRAM_TRACE.csv", 2, 2, "1e2", ("not an integer",), id="exponent"),
+    pytest.param("layer1/OFMAP_SRAM_TRACE.csv", 4, 2, "+5", ("not an integer",), id="plus-sign"),
+    pytest.param("layer2/FILTER_DRAM_TRACE.csv", 2, 2, "nan", ("not a number",), id="nan"),
+    pytest.param("layer2/OFMAP_SRAM_TRACE.csv", 4, 1, "2147483648", ("out of range",), id="cycle-out-of-range"),
+    pytest.param("layer2/IFMAP_DRAM_TRACE.csv", 2, 3, "-99999999999.0", ("out of range",), id="address-out-of-range"),
+]
+
+
+@pytest.mark.parametrize("trace, line, field, text, words", TRACE_CELLS)
+def test_trace_value_scalesim_never_writes_is_refused(trace, line, field, text, words, tmp_path, db, gsdb, seeded):
+    run = example_copy(tmp_path / "bad")
+    set_field(run / trace, line, field, text)
+    result = gsdb("ingest", run, check=False)
+    refused(result, run / trace, (f"line {line}", f"field {field}", repr(text), *words), db, seeded)
+
+
+def test_trace_error_names_the_line_deep_in_a_large_file(tmp_path, db, gsdb, seeded):
+    """The line named is the file's own line number, also where DuckDB reads the file in parallel."""
+    run = example_copy(tmp_path / "bad")
+    path = run / "layer1" / "OFMAP_DRAM_TRACE.csv"
+    rows = [f"{c}.0," + ",".join(f"{20000000 + 8 * c + k}.0" for k in range(8)) for c in range(60000)]
+    rows[54321] = rows[54321].replace(",", ",7.25,", 1)  # line 54322, field 2
+    path.write_text("\n".join(rows) + "\n")
+    assert path.stat().st_size > 4 << 20
+    result = gsdb("ingest", run, check=False)
+    refused(result, path, ("line 54322", "field 2", "'7.25'"), db, seeded)
+
+
+@pytest.mark.parametrize("value", [180.7, -1.0000001, float("nan")])
+def test_dram_matrix_value_that_is_not_an_integer_is_refused(value, db):
+    """In memory (gsdb simulate) a DRAM value is taken as SCALE-Sim's '%s' would write it, so the
+    same values are refused; an SRAM value is truncated, as its '%i' does."""
+    import numpy as np
+    from gainsight_db.loaders.scalesim_traces import load_trace_matrix
+
+    from gainsight_db.common.errors import GsdbError
+    from gainsight_db.warehouse.connection import open_warehouse
+
+    con = open_warehouse(db)
+    try:
+        with pytest.raises(GsdbError) as err:
+            load_trace_matrix(con, np.array([[0.0, 5.0], [1.0, value]]), "layer0/X (in memory)", 1, 0, "ifmap", "dram")
+        stats = load_trace_matrix(con, np.array([[0.0, 180.7]]), "layer0/Y (in memory)", 1, 0, "ifmap", "sram")
+        assert stats.accesses == 1
+        assert con.execute("SELECT cycle, addr FROM accesses").fetchall() == [(0, 180)]
+    finally:
+        con.close()
+    assert str(err.value).startswith(f"layer0/X (in memory): row 2, column 2: {value!r} is not a")
+
+
+def test_trace_that_is_not_utf8_is_refused_in_one_short_line(tmp_path, db, gsdb, seeded):
+    run = example_copy(tmp_path / "bad")
+    set_field(run / "layer2" / "IFMAP_SRAM_TRACE.csv", 5, 3, "12\udcff", sep=",")
+    result = gsdb("ingest", run, check=False)
+    # Named by its bytes: the file is not text SCALE-Sim writes, whatever its encoding.
+    line = refused(result, run / "layer2" / "IFMAP_SRAM_TRACE.csv", ("line 5", "field 3", "b'12\\xff'", "not a number"),
+                   db, seeded)
+    assert len(line) < 300, line
