@@ -12,12 +12,14 @@ Every golden value here is worked out by hand from the inline files and the exam
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EXAMPLE_RUN, warehouse_fingerprint
+from conftest import EXAMPLE_RUN, copy_run, warehouse_fingerprint
+from tiny_runs import make_run
 
 from gainsight_db.common.sql_text import quote_literal
 
@@ -250,3 +252,152 @@ def test_trace_that_is_not_utf8_is_refused_in_one_short_line(tmp_path, db, gsdb,
     line = refused(result, run / "layer2" / "IFMAP_SRAM_TRACE.csv", ("line 5", "field 3", "b'12\\xff'", "not a number"),
                    db, seeded)
     assert len(line) < 300, line
+
+
+# Report fields (items 4, 8 and 10): checked, never rounded, every digit kept ----------------------
+REPORT_FIELDS = [
+    # (report, line, field, text, words): line 1 is the header, field 1 the LayerID.
+    pytest.param("COMPUTE_REPORT.csv", 2, 3, "289.6", ("total cycles", "not an integer"), id="total-cycles-fraction"),
+    pytest.param("COMPUTE_REPORT.csv", 2, 1, "0.6", ("layerid", "not an integer"), id="layer-fraction"),
+    pytest.param("DETAILED_ACCESS_REPORT.csv", 3, 2, "9.5", ("sram ifmap start cycle", "not an integer"),
+                 id="start-cycle-fraction"),
+    pytest.param("DETAILED_ACCESS_REPORT.csv", 2, 4, "1_296", ("sram ifmap reads", "not an integer"), id="underscore"),
+    pytest.param("DETAILED_ACCESS_REPORT.csv", 2, 4, "99999999999999999999", ("out of range",), id="count-too-large"),
+    pytest.param("BANDWIDTH_REPORT.csv", 3, 1, "1.5", ("layerid", "not an integer"), id="bandwidth-layer-fraction"),
+    pytest.param("COMPUTE_REPORT.csv", 2, 5, "56.0_5", ("overall util", "not a number"), id="fraction-underscore"),
+    # 10. NaN, infinity and negative counts
+    pytest.param("COMPUTE_REPORT.csv", 2, 3, "nan", ("total cycles", "not a number"), id="total-cycles-nan"),
+    pytest.param("COMPUTE_REPORT.csv", 3, 3, "inf", ("total cycles", "not a number"), id="total-cycles-inf"),
+    pytest.param("COMPUTE_REPORT.csv", 4, 3, "-367", ("total cycles", "negative"), id="total-cycles-negative"),
+    pytest.param("COMPUTE_REPORT.csv", 2, 4, "-5", ("stall cycles", "negative"), id="stall-cycles-negative"),
+    pytest.param("COMPUTE_REPORT.csv", 3, 2, "-350", ("prefetch", "negative"), id="prefetch-cycles-negative"),
+    pytest.param("DETAILED_ACCESS_REPORT.csv", 2, 7, "-288", ("sram filter reads", "negative"), id="reads-negative"),
+    pytest.param("BANDWIDTH_REPORT.csv", 2, 2, "NaN", ("avg ifmap sram bw", "not a number"), id="bandwidth-nan"),
+    pytest.param("BANDWIDTH_REPORT.csv", 2, 3, "-0.99", ("avg filter sram bw", "negative"), id="bandwidth-negative"),
+    pytest.param("COMPUTE_REPORT.csv", 4, 6, "-Infinity", ("mapping efficiency", "not a number"), id="util-infinity"),
+]
+
+
+@pytest.mark.parametrize("report, line, field, text, words", REPORT_FIELDS)
+def test_report_value_scalesim_never_writes_is_refused(report, line, field, text, words, tmp_path, db, gsdb, seeded):
+    run = example_copy(tmp_path / "bad")
+    set_field(run / report, line, field, text, sep=", ")
+    result = gsdb("ingest", run, check=False)
+    refused(result, run / report, (f"line {line}", f"field {field}", repr(text), *words), db, seeded)
+
+
+def test_large_report_integer_keeps_every_digit(tmp_path, db, gsdb):
+    """2**53 + 1 has no DOUBLE of its own: read through DOUBLE it became 9007199254740992."""
+    run = example_copy(tmp_path / "big")
+    set_field(run / "DETAILED_ACCESS_REPORT.csv", 2, 4, "9007199254740993", sep=", ")
+    set_field(run / "COMPUTE_REPORT.csv", 3, 2, "9007199254740995", sep=", ")
+    gsdb("ingest", "-q", run)
+    assert query(db, "SELECT sram_ifmap_reads FROM access_report WHERE layer = 0") == [(9007199254740993,)]
+    assert query(db, "SELECT total_cycles_incl_prefetch FROM compute_report WHERE layer = 1") == [(9007199254740995,)]
+    # The fields SCALE-Sim writes as floats (`9.0`) are still read as the integers they are.
+    assert query(db, "SELECT sram_ifmap_start_cycle, dram_ifmap_start_cycle FROM access_report WHERE layer = 0") == [
+        (9, -28)]
+
+
+def test_report_that_is_not_utf8_is_refused_in_one_short_line(tmp_path, db, gsdb, seeded):
+    run = example_copy(tmp_path / "bad")
+    set_field(run / "BANDWIDTH_REPORT.csv", 3, 2, "5.98\udcff\udcfe", sep=", ")
+    result = gsdb("ingest", run, check=False)
+    line = refused(result, run / "BANDWIDTH_REPORT.csv", ("line 3", "utf-8"), db, seeded)
+    assert len(line) < 300, line
+
+
+# Reports' layers (item 5): each listed once, the same in every report --------------------------------
+def _duplicate_line(report: str, line: int):
+    def mutate(run: Path) -> Path:
+        path = run / report
+        lines = path.read_text().splitlines()
+        lines.append(lines[line - 1])
+        path.write_text("\n".join(lines) + "\n")
+        return path
+    return mutate
+
+
+def _drop_line(report: str, line: int):
+    def mutate(run: Path) -> Path:
+        path = run / report
+        lines = path.read_text().splitlines()
+        del lines[line - 1]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+    return mutate
+
+
+def _extra_layer(report: str, layer: int):
+    def mutate(run: Path) -> Path:
+        path = run / report
+        lines = path.read_text().splitlines()
+        lines.append(f"{layer}, " + lines[-1].split(", ", 1)[1])
+        path.write_text("\n".join(lines) + "\n")
+        return path
+    return mutate
+
+
+LAYER_MISMATCHES = [
+    pytest.param(_duplicate_line("BANDWIDTH_REPORT.csv", 3), ("layerid 1", "more than once", "lines 3 and 5"),
+                 id="bandwidth-duplicate"),
+    pytest.param(_duplicate_line("DETAILED_ACCESS_REPORT.csv", 2), ("layerid 0", "more than once", "lines 2 and 5"),
+                 id="detailed-duplicate"),
+    pytest.param(_duplicate_line("COMPUTE_REPORT.csv", 4), ("layerid 2", "more than once", "lines 4 and 5"),
+                 id="compute-duplicate"),
+    pytest.param(_drop_line("COMPUTE_REPORT.csv", 4), ("layerid 2", "BANDWIDTH_REPORT.csv"),
+                 id="compute-fewer-layers"),
+    pytest.param(_drop_line("BANDWIDTH_REPORT.csv", 3), ("layerid 1", "COMPUTE_REPORT.csv"),
+                 id="bandwidth-missing-layer"),
+    pytest.param(_extra_layer("DETAILED_ACCESS_REPORT.csv", 3), ("layerid 3", "COMPUTE_REPORT.csv"),
+                 id="detailed-extra-layer"),
+]
+
+
+@pytest.mark.parametrize("mutate, words", LAYER_MISMATCHES)
+def test_reports_that_disagree_on_layers_are_refused(mutate, words, tmp_path, db, gsdb, seeded):
+    offender = mutate(example_copy(tmp_path / "bad"))
+    result = gsdb("ingest", offender.parent, check=False)
+    refused(result, offender, words, db, seeded)
+
+
+def test_sparse_report_missing_a_layer_is_refused(tmp_path, db, gsdb, seeded):
+    run = copy_run(SPARSE_SAMPLE, tmp_path)
+    offender = _drop_line("SPARSE_REPORT.csv", 3)(run)
+    result = gsdb("ingest", run, check=False)
+    refused(result, offender, ("layerid 1", "COMPUTE_REPORT.csv"), db, seeded)
+
+
+def test_layer_id_beyond_what_the_warehouse_holds_is_refused(tmp_path, db, gsdb, seeded):
+    """accesses.layer is a SMALLINT: LayerID 32768 cannot be stored."""
+    run = make_run(tmp_path / "big", [{}])
+    for report in ("COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"):
+        set_field(run / report, 2, 1, "32768", sep=", ")
+    (run / "layer0").rename(run / "layer32768")
+    result = gsdb("ingest", run, check=False)
+    refused(result, run / "COMPUTE_REPORT.csv", ("line 2", "32768", "32767"), db, seeded)
+
+
+# Run folders named like glob patterns (item 1): every file read is that run's own -----------------
+GLOB_NAMES = [
+    pytest.param("br[1]", "br1", id="brackets"),
+    pytest.param("q?", "qa", id="question-mark"),
+    pytest.param("s*", "sX", id="star"),
+]
+
+
+@pytest.mark.parametrize("name, sibling", GLOB_NAMES)
+def test_run_folder_named_like_a_glob_loads_its_own_files(name, sibling, tmp_path, db, gsdb):
+    own = make_run(tmp_path / "runs" / name, [{"IFMAP_SRAM": "1,5,6\n2,7,-1\n"}], total_cycles=100)
+    make_run(tmp_path / "runs" / sibling, [{"IFMAP_SRAM": "1,900\n", "FILTER_SRAM": "3,4\n"}], total_cycles=200)
+    gsdb("ingest", "-q", tmp_path / "runs" / name)
+    assert query(db, "SELECT source_path FROM runs") == [(str(own.resolve()),)]
+    assert query(db, "SELECT layer, total_cycles FROM compute_report") == [(0, 100)]
+    assert query(db, "SELECT buffer::VARCHAR, level::VARCHAR, cycle, addr FROM accesses ORDER BY ALL") == [
+        ("ifmap", "sram", 1, 5), ("ifmap", "sram", 1, 6), ("ifmap", "sram", 2, 7)]
+    # The provenance names the files read, and their hashes are those files' own.
+    files = query(db, "SELECT f.path, f.sha256 FROM ingests, unnest(files) AS u(f) ORDER BY 1")
+    expected = sorted(
+        (str(p.resolve()), hashlib.sha256(p.read_bytes()).hexdigest()) for p in own.rglob("*.csv")
+    )
+    assert files == expected and len(files) == 3 + 6
