@@ -26,6 +26,7 @@ from gainsight_db.common.sql_text import one_line, quote_identifier, quote_liter
 _INTEGER = r"-?[0-9]+(\.0+)?"
 _DECIMAL = r"-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?"
 _BIGINT_MAX = 2**63 - 1
+_ROWS = "_report_rows"
 _REPORT_LIMIT = 64 << 20  # bytes: a report of the most layers a run may have is a few MiB
 
 
@@ -188,18 +189,27 @@ def load_report(
         )
     with literal_path(path) as name:
         try:
-            return _insert_report(con, spec, path, name, run_id, headers, chosen, unnamed, ignored, warn)
+            # Each line after the header, numbered as in the file, as its trimmed fields.
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE {_ROWS} AS
+                SELECT line_no, list_transform(string_split(line, ','), lambda x: trim(x)) AS f
+                FROM (SELECT row_number() OVER () AS line_no, line FROM read_csv({quote_literal(name)}, header = false,
+                      columns = {{'line': 'VARCHAR'}}, delim = '\\x01', quote = '', escape = '', auto_detect = false))
+                WHERE line_no > 1 AND trim(coalesce(line, '')) <> ''"""
+            )
+            return _insert_report(con, spec, path, _ROWS, run_id, headers, chosen, unnamed, ignored, warn)
         except duckdb.Error as err:
             raise GsdbError(f"{path}: bad report: {named_in(one_line(err), name, path)}") from err
+        finally:
+            try:
+                con.execute(f"DROP TABLE IF EXISTS {_ROWS}")
+            except duckdb.Error:
+                pass  # the transaction already failed; rolling it back drops the table
 
 
-def _insert_report(con, spec: ReportSpec, path: Path, name: str, run_id: int, headers: list[str],
+def _insert_report(con, spec: ReportSpec, path: Path, rows: str, run_id: int, headers: list[str],
                    chosen: dict[str, int], unnamed: list[int], ignored: list[str], warn) -> int:
-    # Each line after the header, numbered as in the file, as its trimmed fields.
-    rows = f"""(SELECT line_no, list_transform(string_split(line, ','), lambda x: trim(x)) AS f
-        FROM (SELECT row_number() OVER () AS line_no, line FROM read_csv({quote_literal(name)}, header = false,
-              columns = {{'line': 'VARCHAR'}}, delim = '\\x01', quote = '', escape = '', auto_detect = false))
-        WHERE line_no > 1 AND trim(coalesce(line, '')) <> '')"""
+    """Check the report's lines (in the table `rows`: line_no, f) and insert them."""
     ragged = con.execute(
         f"SELECT line_no, len(f) FROM {rows} WHERE len(f) <> {len(headers)} ORDER BY line_no LIMIT 1"
     ).fetchone()
