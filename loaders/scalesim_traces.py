@@ -36,6 +36,8 @@ from gainsight_db.common.sql_text import one_line, quote_literal
 _SNIFF_BYTES = 1 << 16
 _REJECTS = "_trace_rejects"
 _REJECT_SCANS = "_trace_reject_scans"
+_CHECK_REJECTS = "_trace_check_rejects"
+_CHECK_SCANS = "_trace_check_scans"
 _STAGE = "_trace_stage"
 _MATRIX_BATCH_ROWS = 16384
 _INTEGER_MAX = 2**31 - 1  # accesses.cycle and accesses.addr are INTEGER
@@ -43,7 +45,11 @@ _INTEGER_MAX = 2**31 - 1  # accesses.cycle and accesses.addr are INTEGER
 # of a float, `-245.0`, in DRAM traces). Empty cells are allowed (skipped), and so a whole line is
 # cells and commas.
 _CELL = r"-?[0-9]+(\.0+)?"
-_LINE = rf"({_CELL})?(,({_CELL})?)*"
+# The first pass takes at most 9 digits, which always fit the INTEGER columns, so that it checks the
+# range too; a line it does not take is looked at cell by cell (_first_bad_cell), where a 10-digit
+# value within range is accepted.
+_SHORT_CELL = r"-?[0-9]{1,9}(\.0+)?"
+_LINE = rf"({_SHORT_CELL})?(,({_SHORT_CELL})?)*"
 
 
 def trace_file_name(buffer: str, level: str) -> str:
@@ -82,12 +88,15 @@ def _typed_rows_sql(name: str, width: int) -> str:
     )
 
 
-def _lines_sql(name: str, encoding: str = "utf-8") -> str:
-    """The file's lines, in order, one VARCHAR each (an empty line is NULL). Read as latin-1, any
-    byte is a character, so a file that is not UTF-8 text fails the cell pattern instead of the read."""
+def _lines_sql(name: str, rejects: bool = False) -> str:
+    """The file's lines, in order, one VARCHAR each (an empty line is NULL). With `rejects`, a line
+    that cannot be read (not UTF-8) is set aside in _CHECK_REJECTS instead of failing the statement,
+    which would abort the ingest's transaction before the line could be named."""
+    keep = (f", ignore_errors = true, store_rejects = true, rejects_table = '{_CHECK_REJECTS}', "
+            f"rejects_scan = '{_CHECK_SCANS}'") if rejects else ""
     return (
         f"read_csv({quote_literal(name)}, header = false, columns = {{'line': 'VARCHAR'}}, "
-        f"delim = '\\x01', quote = '', escape = '', auto_detect = false, encoding = '{encoding}')"
+        f"delim = '\\x01', quote = '', escape = '', auto_detect = false{keep})"
     )
 
 
@@ -102,8 +111,6 @@ def _line_rows_sql(name: str) -> str:
 
 def _bad_cell_message(path: Path, line: int, field: int, text: str) -> str:
     shown = repr(text if len(text) <= 40 else text[:37] + "...")
-    if not text.isascii():
-        shown = repr(text.encode("latin-1"))  # the file's own bytes
     try:
         number = float(text)
     except ValueError:
@@ -125,7 +132,7 @@ def _first_bad_cell(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> st
     row = con.execute(
         f"""
         WITH lines AS (SELECT row_number() OVER () AS line_no, string_split(line, ',') AS fields
-                       FROM {_lines_sql(name, "latin-1")}),
+                       FROM {_lines_sql(name)}),
         checked AS (SELECT line_no, fields, list_position(list_transform(fields, {ok}), false) AS field
                     FROM lines WHERE fields IS NOT NULL)
         SELECT line_no, field, fields[field] FROM checked WHERE field > 0 ORDER BY line_no LIMIT 1
@@ -135,15 +142,28 @@ def _first_bad_cell(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> st
 
 
 def _check_cells(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
-    """Every line of the file is cells as SCALE-Sim writes them, or the first bad cell is named."""
+    """Every cell of the file is an integer as SCALE-Sim writes it, within the INTEGER columns, or
+    the first that is not is named (or the first line that is not UTF-8 text)."""
     try:
-        bad = con.execute(
-            f"SELECT count(*) FROM {_lines_sql(name, 'latin-1')} WHERE NOT regexp_full_match(line, '{_LINE}')"
-        ).fetchone()[0]
+        # fetchall, not fetchone: the rejects tables exist only once the statement has run to its end.
+        [(bad,)] = con.execute(
+            f"SELECT count(*) FROM {_lines_sql(name, rejects=True)} WHERE NOT regexp_full_match(line, '{_LINE}')"
+        ).fetchall()
+        rejected = con.execute(
+            f"SELECT line, error_type, error_message FROM {_CHECK_REJECTS} ORDER BY line LIMIT 1"
+        ).fetchone()
+        for table in (_CHECK_REJECTS, _CHECK_SCANS):
+            con.execute(f"DROP TABLE {table}")
+        if rejected:
+            line, kind, message = rejected
+            raise GsdbError(f"{path}: line {line}: " + ("not UTF-8 text" if kind == "INVALID ENCODING"
+                                                        else " ".join(message.split())))
+        if bad:
+            message = _first_bad_cell(con, path, name)
+            if message:
+                raise GsdbError(message)
     except duckdb.Error as err:
         raise GsdbError(f"{path}: bad trace: {named_in(one_line(err), name, path)}") from err
-    if bad:
-        raise GsdbError(_first_bad_cell(con, path, name) or f"{path}: {bad} line(s) are not SCALE-Sim trace rows")
 
 
 def _stage_sql(rows_sql: str, level: str) -> str:
@@ -193,26 +213,20 @@ def _matrix_rows_sql(relation: str) -> str:
 
 def _load_staged(
     con: duckdb.DuckDBPyConnection, where: str, stage_rows, run_id: int, layer: int, buffer: str, level: str,
-    into: str, out_of_range=None,
+    into: str,
 ) -> TraceStats:
     """Stage one trace's rows with `stage_rows(stage)` (which creates the table `stage`), then insert its
-    accesses into `into`; returns what was found. Errors name `where` (the file, or the in-memory trace);
-    `out_of_range()`, when given, says which value does not fit the table (the check runs before the
-    insert, whose failure would leave the transaction unable to ask)."""
+    accesses into `into`; returns what was found. Errors name `where` (the file, or the in-memory trace)."""
     try:
         stage_rows(_STAGE)
-        rows, accesses, empty_slots, empty_cells, padding, missing_cycle, low, high = con.execute(
+        rows, accesses, empty_slots, empty_cells, padding, missing_cycle = con.execute(
             f"""SELECT count(*), coalesce(sum(len(addrs)), 0), coalesce(sum(empty_slots), 0),
                        coalesce(sum(empty_cells), 0), coalesce(sum(padding_cells), 0),
-                       count(*) FILTER (WHERE cycle IS NULL),
-                       least(min(cycle), min(list_min(addrs))), greatest(max(cycle), max(list_max(addrs)))
+                       count(*) FILTER (WHERE cycle IS NULL)
                 FROM {_STAGE}"""
         ).fetchone()
         if missing_cycle:
             raise GsdbError(f"{where}: {missing_cycle} row(s) have no cycle in column 1")
-        if low is not None and not -_INTEGER_MAX - 1 <= low <= high <= _INTEGER_MAX:
-            raise GsdbError((out_of_range and out_of_range()) or f"{where}: a cycle or address is out of range "
-                            f"(a trace holds integers from {-_INTEGER_MAX - 1} to {_INTEGER_MAX})")
         con.execute(
             f"""
             INSERT INTO {into}
@@ -255,8 +269,7 @@ def load_trace(
                 # Some row is wider than the first lines: read the file again, line by line.
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_line_rows_sql(name), level)}")
 
-        return _load_staged(con, str(path), stage_rows, run_id, layer, buffer, level, into,
-                            out_of_range=lambda: _first_bad_cell(con, path, name))
+        return _load_staged(con, str(path), stage_rows, run_id, layer, buffer, level, into)
 
 
 def load_trace_matrix(
