@@ -288,15 +288,16 @@ def load_trace_matrix(
     if level == "sram" and matrix.dtype.kind == "f":
         matrix = np.trunc(matrix)  # SCALE-Sim writes SRAM traces with '%i', which truncates
     if matrix.dtype.kind == "f":
-        # DRAM traces are written with '%s': a value that is not an integer would be refused in the file.
-        integral = np.isfinite(matrix)
-        integral &= np.trunc(matrix) == matrix
-        if not integral.all():
-            row, column = np.argwhere(~integral)[0]
-            value = float(matrix[row, column])
-            reason = "is not an integer" if np.isfinite(value) else "is not a number"
-            raise GsdbError(f"{where}: row {row + 1}, column {column + 1}: {value!r} {reason}")
-        del integral
+        # DRAM traces are written with '%s': a value that is not an integer would be refused in the
+        # file. Checked a batch of rows at a time, so the temporaries stay small.
+        for start in range(0, len(matrix), _MATRIX_BATCH_ROWS):
+            part = matrix[start:start + _MATRIX_BATCH_ROWS]
+            integral = np.isfinite(part) & (np.trunc(part) == part)
+            if not integral.all():
+                row, column = np.argwhere(~integral)[0]
+                value = float(part[row, column])
+                reason = "is not an integer" if np.isfinite(value) else "is not a number"
+                raise GsdbError(f"{where}: row {start + row + 1}, column {column + 1}: {value!r} {reason}")
     # Each row as one fixed-size list: Arrow wraps the matrix's own buffer, nothing is copied. Batches
     # of rows let DuckDB scan it on every thread.
     rows = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(matrix).ravel()), matrix.shape[1])
