@@ -254,18 +254,21 @@ def _insert_report(con, spec: ReportSpec, path: Path, rows: str, run_id: int, he
 
 def check_layers(con: duckdb.DuckDBPyConnection, run_id: int, compute: Path, others: list[tuple[ReportSpec, Path]]) -> None:
     """The other reports of a run list exactly the LayerIDs of COMPUTE_REPORT.csv (`compute`)."""
+
+    def first_only_in(table: str, other: str) -> int | None:
+        return con.execute(
+            f"SELECT min(layer) FROM (SELECT layer FROM {table} WHERE run_id = $1 "
+            f"EXCEPT SELECT layer FROM {other} WHERE run_id = $1)",
+            [run_id],
+        ).fetchone()[0]
+
     for spec, path in others:
-        for own, other, message in (
-            ("compute_report", spec.table, f"{path}: no row for LayerID {{}}, which {compute} has"),
-            (spec.table, "compute_report", f"{path}: LayerID {{}} is not in {compute}"),
-        ):
-            layer = con.execute(
-                f"SELECT min(layer) FROM (SELECT layer FROM {own} WHERE run_id = $1 "
-                f"EXCEPT SELECT layer FROM {other} WHERE run_id = $1)",
-                [run_id],
-            ).fetchone()[0]
-            if layer is not None:
-                raise GsdbError(message.format(layer))
+        missing = first_only_in("compute_report", spec.table)
+        if missing is not None:
+            raise GsdbError(f"{path}: no row for LayerID {missing}, which {compute} has")
+        extra = first_only_in(spec.table, "compute_report")
+        if extra is not None:
+            raise GsdbError(f"{path}: LayerID {extra} is not in {compute}")
 
 
 def report_format_version(con: duckdb.DuckDBPyConnection, run_id: int) -> str:

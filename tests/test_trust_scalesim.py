@@ -369,6 +369,13 @@ def test_reports_that_disagree_on_layers_are_refused(mutate, words, tmp_path, db
     refused(result, offender, words, db, seeded)
 
 
+def test_layer_mismatch_in_a_folder_named_with_braces_is_one_line(tmp_path, db, gsdb, seeded):
+    run = example_copy(tmp_path / "odd{0}name")
+    offender = _drop_line("BANDWIDTH_REPORT.csv", 3)(run)
+    result = gsdb("ingest", run, check=False)
+    refused(result, offender, ("layerid 1", "COMPUTE_REPORT.csv"), db, seeded)
+
+
 def test_sparse_report_missing_a_layer_is_refused(tmp_path, db, gsdb, seeded):
     run = copy_run(SPARSE_SAMPLE, tmp_path)
     offender = _drop_line("SPARSE_REPORT.csv", 3)(run)
