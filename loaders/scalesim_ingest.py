@@ -23,8 +23,10 @@ from gainsight_db.loaders.scalesim_inputs import (
 )
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces
 from gainsight_db.loaders.scalesim_reports import (
+    COMPUTE,
     REQUIRED_REPORTS,
     SPARSE,
+    check_layers,
     load_report,
     report_format_version,
 )
@@ -122,13 +124,14 @@ def ingest_scalesim_run(
         run_id, replaced = catalog.claim_run_id(con, "scalesim", source_path)
         ingest_id = catalog.next_ingest_id(con)
         rows_loaded = 0
-        for spec in REQUIRED_REPORTS:
-            ledger.add(run_dir / spec.file_name)
-            rows_loaded += load_report(con, spec, run_dir / spec.file_name, run_id, warn)
-        sparse = run_dir / SPARSE.file_name
-        if sparse.is_file():
-            ledger.add(sparse)
-            rows_loaded += load_report(con, SPARSE, sparse, run_id, warn)
+        reports = [(spec, run_dir / spec.file_name) for spec in REQUIRED_REPORTS]
+        if (run_dir / SPARSE.file_name).is_file():
+            reports.append((SPARSE, run_dir / SPARSE.file_name))
+        for spec, report in reports:
+            ledger.add(report)
+            rows_loaded += load_report(con, spec, report, run_id, warn)
+        # Every report lists the layers of COMPUTE_REPORT.csv, each once (load_report refuses repeats).
+        check_layers(con, run_id, run_dir / COMPUTE.file_name, [r for r in reports if r[0] is not COMPUTE])
 
         layers = _layer_ids(con, run_id, run_dir / "COMPUTE_REPORT.csv")
         config, topology = _resolve_inputs(run_dir, len(layers), options, warn)

@@ -1,6 +1,8 @@
 """SCALE-Sim inputs: the config (.cfg) and the topology (.csv) a run was made with.
 
-Both are small files read once; the traces (the large files) are parsed by DuckDB.
+Both are small files read once; the traces (the large files) are parsed by DuckDB. Their numbers are
+read as SCALE-Sim reads them, with Python's int(): `8.0`, `1e20` or `inf` would stop SCALE-Sim, and
+are refused here too, as are values their columns cannot hold and shapes SCALE-Sim refuses.
 """
 
 from __future__ import annotations
@@ -9,10 +11,47 @@ import configparser
 import csv
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gainsight_db.common.errors import GsdbError
+
+# The most layers a run may have: accesses.layer is a SMALLINT, so LayerIDs run from 0 to 32767. A
+# topology that expands (depthwise rows: one layer per channel) to more is refused before it is.
+MAX_LAYERS = 32768
+_INTEGER_MAX = 2**31 - 1  # INTEGER columns (runs.array_rows, layer_shapes.*)
+_BIGINT_MAX = 2**63 - 1  # BIGINT columns (runs.ifmap_offset, layer_shapes.macs)
+
+# The config's numbers: (section, key, the most its column holds, the least SCALE-Sim can use).
+_CONFIG_NUMBERS = {
+    "array_rows": ("ArrayHeight", _INTEGER_MAX, 1),
+    "array_cols": ("ArrayWidth", _INTEGER_MAX, 1),
+    "ifmap_sram_kb": ("IfmapSramSzkB", _INTEGER_MAX, 1),
+    "filter_sram_kb": ("FilterSramSzkB", _INTEGER_MAX, 1),
+    "ofmap_sram_kb": ("OfmapSramSzkB", _INTEGER_MAX, 1),
+    "ifmap_offset": ("IfmapOffset", _BIGINT_MAX, 0),
+    "filter_offset": ("FilterOffset", _BIGINT_MAX, 0),
+    "ofmap_offset": ("OfmapOffset", _BIGINT_MAX, 0),
+}
+
+
+def _integer(text: str, where: str, minimum: int, maximum: int) -> int:
+    """`text` read as SCALE-Sim reads a number (int()), within [minimum, maximum]; `where` starts the
+    message (the file and what the value is)."""
+    try:
+        number = int(text)
+    except ValueError:
+        try:
+            finite = math.isfinite(float(text))
+        except ValueError:
+            finite = False
+        raise GsdbError(f"{where} {text!r} is {'not an integer' if finite else 'not a number'} "
+                        "(SCALE-Sim reads it with int())") from None
+    if number < minimum:
+        raise GsdbError(f"{where} {text!r} must be {'positive' if minimum == 1 else 'at least ' + str(minimum)}")
+    if number > maximum:
+        raise GsdbError(f"{where} {text!r} is out of range (at most {maximum})")
+    return number
 
 
 @dataclass(frozen=True)
@@ -32,14 +71,18 @@ class RunConfig:
                     return v
         return None
 
-    def get_int(self, section: str, key: str) -> int | None:
+    def get_int(self, section: str, key: str, maximum: int = _BIGINT_MAX, minimum: int = -_BIGINT_MAX - 1) -> int | None:
         value = self.get(section, key)
         if value is None or value == "":
             return None
-        try:
-            return int(float(value))
-        except ValueError as err:
-            raise GsdbError(f"{self.path}: [{section}] {key} = {value!r} is not a number") from err
+        return _integer(value, f"{self.path}: [{section}] {key} =", minimum, maximum)
+
+    def numbers(self) -> dict[str, int | None]:
+        """The `runs` columns of the config's numbers, each checked."""
+        return {
+            column: self.get_int("architecture_presets", key, maximum, minimum)
+            for column, (key, maximum, minimum) in _CONFIG_NUMBERS.items()
+        }
 
     def columns(self) -> dict[str, object]:
         """The `runs` columns this config fills."""
@@ -48,14 +91,7 @@ class RunConfig:
         mode = self.get("run_presets", "InterfaceBandwidth")
         return {
             "config_path": str(self.path),
-            "array_rows": self.get_int(preset, "ArrayHeight"),
-            "array_cols": self.get_int(preset, "ArrayWidth"),
-            "ifmap_sram_kb": self.get_int(preset, "IfmapSramSzkB"),
-            "filter_sram_kb": self.get_int(preset, "FilterSramSzkB"),
-            "ofmap_sram_kb": self.get_int(preset, "OfmapSramSzkB"),
-            "ifmap_offset": self.get_int(preset, "IfmapOffset"),
-            "filter_offset": self.get_int(preset, "FilterOffset"),
-            "ofmap_offset": self.get_int(preset, "OfmapOffset"),
+            **self.numbers(),
             "dataflow": dataflow.strip().lower() if dataflow else None,
             "bandwidth_mode": mode.strip().upper() if mode else None,
             "dram_bandwidth": self.get(preset, "Bandwidth"),
@@ -77,6 +113,7 @@ def read_config(path: Path) -> RunConfig:
     if not any(s.lower() == "architecture_presets" for s in sections):
         raise GsdbError(f"{path}: not a SCALE-Sim config (no [architecture_presets] section)")
     config = RunConfig(path, None, sections)
+    config.numbers()  # a number SCALE-Sim could not read, or the warehouse could not hold, is refused here
     return RunConfig(path, config.get("general", "run_name"), sections)
 
 
@@ -139,43 +176,53 @@ def looks_like_topology(path: Path) -> bool:
 
 
 def read_topology(path: Path) -> Topology:
+    """The topology's layers, as SCALE-Sim reads them: every dimension an integer (int()), at least 1,
+    a filter no larger than the ifmap; depthwise rows expanded, to at most MAX_LAYERS layers."""
     try:
         with open(path, encoding="utf-8", newline="") as handle:
-            rows = [_cells(r) for r in csv.reader(handle)]
+            reader = csv.reader(handle)
+            rows = [(reader.line_num, cells) for cells in map(_cells, reader) if cells]
     except OSError as err:
         raise GsdbError(f"{path}: cannot read topology: {err.strerror}") from err
     except (UnicodeDecodeError, csv.Error) as err:
         raise GsdbError(f"{path}: not a topology CSV: {' '.join(str(err).split())}") from err
-    rows = [r for r in rows if r]
-    if not rows or not rows[0] or rows[0][0].lower() != "layer name":
+    if not rows or rows[0][1][0].lower() != "layer name":
         raise GsdbError(f"{path}: not a SCALE-Sim topology (first line must start with 'Layer name')")
-    header = [h.lower() for h in rows[0]]
-    gemm = header[1:4] == ["m", "n", "k"]
+    header = rows[0][1]
+    gemm = [h.lower() for h in header[1:4]] == ["m", "n", "k"]
     need = 4 if gemm else 8
     layers: list[LayerShape] = []
-    for index, row in enumerate(rows[1:]):
-        line = index + 2
+    for index, (line, row) in enumerate(rows[1:]):
+        where = f"{path}: line {line}"
         if len(row) < need:
-            raise GsdbError(f"{path}: line {line} has {len(row)} fields, expected at least {need}")
-        try:
-            numbers = [int(float(v)) for v in row[1:need]]
-        except ValueError as err:
-            raise GsdbError(f"{path}: line {line}: non-numeric dimension in {row[1:need]}") from err
+            raise GsdbError(f"{where} has {len(row)} fields, expected at least {need}")
+        names = [header[i] if i < len(header) else f"field {i + 1}" for i in range(1, need)]
+        numbers = [_integer(v, f"{where}, {n}:", 1, _INTEGER_MAX) for n, v in zip(names, row[1:need])]
         sparsity = row[need] if len(row) > need else None
         name = row[0]
         if gemm:
             m, n, k = numbers
-            layers.append(LayerShape(name, index, "gemm", m, k, 1, k, 1, n, 1, m, n, k, sparsity))
-        elif "DP" in name:
-            ih, iw, fh, fw, ch, nf, st = numbers
-            for channel in range(ch):
-                layers.append(
-                    LayerShape(f"{name}Channel_{channel}", index, "depthwise", ih, iw, fh, fw, 1, nf, st,
-                               sparsity=sparsity)
-                )
+            shape = LayerShape(name, index, "gemm", m, k, 1, k, 1, n, 1, m, n, k, sparsity)
+            count = 1
         else:
             ih, iw, fh, fw, ch, nf, st = numbers
-            layers.append(LayerShape(name, index, "conv", ih, iw, fh, fw, ch, nf, st, sparsity=sparsity))
+            for filter_size, ifmap_size, label, ifmap_label in ((fh, ih, names[2], names[0]), (fw, iw, names[3], names[1])):
+                if filter_size > ifmap_size:
+                    raise GsdbError(f"{where}: {label} {filter_size} is larger than the ifmap's "
+                                    f"({ifmap_label} {ifmap_size}), which SCALE-Sim refuses")
+            depthwise = "DP" in name
+            shape = LayerShape(name, index, "depthwise" if depthwise else "conv", ih, iw, fh, fw,
+                               1 if depthwise else ch, nf, st, sparsity=sparsity)
+            count = ch if depthwise else 1
+        if len(layers) + count > MAX_LAYERS:
+            raise GsdbError(f"{where}: the topology expands to more than {MAX_LAYERS} layers (a depthwise row "
+                            "makes one per channel), the most a run may have")
+        if shape.macs > _BIGINT_MAX:
+            raise GsdbError(f"{where}: {shape.macs} multiply-accumulates is out of range (at most {_BIGINT_MAX})")
+        if shape.layer_kind == "depthwise":
+            layers.extend(replace(shape, name=f"{name}Channel_{c}") for c in range(count))
+        else:
+            layers.append(shape)
     return Topology(path, "gemm" if gemm else "conv", layers)
 
 

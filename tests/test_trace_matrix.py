@@ -51,7 +51,8 @@ def test_a_matrix_loads_like_the_csv_written_from_it(level, db, tmp_path):
     (np.arange(4.0), "not a SCALE-Sim trace"),
     (np.zeros((3, 1)), "not a SCALE-Sim trace"),
     (None, "not a SCALE-Sim trace"),
-    (np.array([[0.0, np.nan]]), "bad trace"),
+    (np.array([[0.0, np.nan]]), "row 1, column 2: nan is not a number"),
+    (np.array([[0.0, 5.0], [1.0, np.inf]]), "row 2, column 2: inf is not a number"),
 ])
 def test_an_unusable_matrix_is_named_in_a_one_line_error(matrix, problem, db):
     con = open_warehouse(db)
