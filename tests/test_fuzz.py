@@ -180,9 +180,8 @@ def scalesim_differences(con, run_id: int, expected: ScalesimRun) -> list[str]:
                           [run_id]).fetchall()
         want = [(layer, *(values[report.columns.index(h)] if h in report.columns else None for h in headers))
                 for layer, values in sorted(report.rows.items())]
-        if len(got) != len(want):
-            out.append(f"{table}: {len(got)} rows (layers {[r[0] for r in got]}) stored, "
-                       f"{len(want)} expected (layers {[r[0] for r in want]})")
+        if [r[0] for r in got] != [r[0] for r in want]:
+            out.append(f"{table}: rows of layers {[r[0] for r in got]} stored, of {[r[0] for r in want]} expected")
         else:
             for g, w in zip(got, want):
                 if g != w:
