@@ -330,9 +330,20 @@ _INTEGER = ("BIGINT", "UBIGINT")
 _FIELD_RULES = (
     ("name", "name_json", ("VARCHAR",), None),
     ("ph", "ph_json", ("VARCHAR",), None),
-    ("ts", "ts", _INTEGER, (-_MAX_TS, _MAX_TS)),
-    ("pid", "pid", _INTEGER, (-(2**63), 2**63 - 1)),
-    ("tid", "tid", _INTEGER, (-(2**63), 2**63 - 1)),
+    ("ts", "ts", _INTEGER, (0, _MAX_TS)),
+    ("pid", "pid", _INTEGER, (0, 2**63 - 1)),
+    ("tid", "tid", _INTEGER, (0, 2**63 - 1)),
+    ("args", "args", ("OBJECT",), None),
+)
+# What every event must have; metadata events (ph "M") have no ts, and process_name ones no tid.
+_ABSENT = "({0} IS NULL OR json_type({0}) = 'NULL')"
+_REQUIRED = (
+    ("name", _ABSENT.format("name_json")),
+    ("ph", _ABSENT.format("ph_json")),
+    ("pid", _ABSENT.format("pid")),
+    ("args", _ABSENT.format("args")),
+    ("ts", f"ph <> 'M' AND {_ABSENT.format('ts')}"),
+    ("tid", f"ph <> 'M' AND {_ABSENT.format('tid')}"),
 )
 
 
@@ -359,11 +370,13 @@ def _field_problem(field: str, value: str, wrong_type: bool) -> str:
         return f"{field} {value} is not a string (mlir-aie writes a JSON string)"
     if field == "ts" and wrong_type:
         return f"ts {value} is not an integer cycle count (mlir-aie writes a JSON integer)"
+    if field == "args":
+        return f"args {value} is not a JSON object (mlir-aie writes an object)"
     if field == "ts":
-        return f"ts {value} is out of range (a cycle count is at most 2^53 - 1 = {_MAX_TS:,} either side of 0)"
+        return f"ts {value} is out of range (a cycle count from 0 to 2^53 - 1 = {_MAX_TS:,})"
     if wrong_type:
         return f"{field} {value} is not an integer (mlir-aie writes a JSON integer)"
-    return f"{field} {value} is out of range (a 64-bit signed integer)"
+    return f"{field} {value} is out of range (an integer from 0 to 2^63 - 1)"
 
 
 def _check_events(con: duckdb.DuckDBPyConnection, path: Path, layout: str) -> int:
@@ -392,16 +405,17 @@ def _check_events(con: duckdb.DuckDBPyConnection, path: Path, layout: str) -> in
     if bad:
         index, name, field, value, wrong_type = bad
         raise GsdbError(f"{path}: {event(index, name)}: {_field_problem(field, value, wrong_type)}")
+    cases = " ".join(f"WHEN {condition} THEN '{field}'" for field, condition in _REQUIRED)
     missing = con.execute(
-        f"""SELECT event_index, name, ph FROM (
-                SELECT event_index, coalesce(CASE name {_OLD_NAME_CASES} END, name) AS name, ph, ts FROM _aie_load
+        f"""SELECT event_index, name, ph, field FROM (
+                SELECT event_index, name, ph, CASE {cases} END AS field FROM _aie_load
             )
-            WHERE {_MARKERS} AND (ts IS NULL OR json_type(ts) = 'NULL')
-            ORDER BY event_index LIMIT 1"""
-    ).fetchone()
+            WHERE field IS NOT NULL ORDER BY event_index LIMIT 1"""
+    ).fetchall()
     if missing:
-        index, name, ph = missing
-        raise GsdbError(f"{path}: {event(index, name, ph)} has no ts")
+        index, name, ph, field = missing[0]
+        raise GsdbError(f"{path}: {event(index, name, ph)} has no {field} (mlir-aie writes one in every "
+                        f"{'event' if field in ('name', 'ph', 'pid', 'args') else 'event but metadata'})")
     return int(events)
 
 

@@ -56,32 +56,30 @@ _DETAILED_CYCLES = tuple(
 COMPUTE = ReportSpec(
     "COMPUTE_REPORT.csv",
     "compute_report",
-    required=("layer", "total_cycles"),
-    optional=("total_cycles_incl_prefetch", "stall_cycles", "overall_util_pct", "mapping_efficiency_pct",
+    required=("layer", "total_cycles", "stall_cycles", "overall_util_pct", "mapping_efficiency_pct",
               "compute_util_pct"),
+    optional=("total_cycles_incl_prefetch",),  # v3 only
     integer_columns=("layer", "total_cycles", "total_cycles_incl_prefetch", "stall_cycles"),
 )
 BANDWIDTH = ReportSpec(
     "BANDWIDTH_REPORT.csv",
     "bandwidth_report",
-    required=("layer",),
-    optional=("avg_ifmap_sram_bw", "avg_filter_sram_bw", "avg_filter_metadata_sram_bw", "avg_ofmap_sram_bw",
+    required=("layer", "avg_ifmap_sram_bw", "avg_filter_sram_bw", "avg_ofmap_sram_bw",
               "avg_ifmap_dram_bw", "avg_filter_dram_bw", "avg_ofmap_dram_bw"),
+    optional=("avg_filter_metadata_sram_bw",),  # with sparsity on
     integer_columns=("layer",),
 )
 DETAILED = ReportSpec(
     "DETAILED_ACCESS_REPORT.csv",
     "access_report",
-    required=("layer",) + _DETAILED_COUNTS,
-    optional=_DETAILED_CYCLES,
+    required=("layer",) + _DETAILED_COUNTS + _DETAILED_CYCLES,
     integer_columns=("layer",) + _DETAILED_COUNTS + _DETAILED_CYCLES,
     signed_columns=_DETAILED_CYCLES,  # DRAM reads start before compute (prefetch): negative cycles
 )
 SPARSE = ReportSpec(
     "SPARSE_REPORT.csv",
     "sparse_report",
-    required=("layer",),
-    optional=("sparsity_representation", "original_filter_storage", "new_storage_filter_metadata",
+    required=("layer", "sparsity_representation", "original_filter_storage", "new_storage_filter_metadata",
               "filter_metadata_storage", "avg_filter_metadata_sram_bw"),
     text_columns=("sparsity_representation",),
     integer_columns=("layer",),
@@ -131,7 +129,7 @@ def _check_sql(spec: ReportSpec, clean: str, value: str) -> str:
     if clean not in spec.signed_columns:
         checks.append((f"{number} < 0", "negative"))
     cases = " ".join(f"WHEN {condition} THEN '{reason}'" for condition, reason in checks)
-    return f"CASE WHEN {value} = '' THEN NULL {cases} END"
+    return f"CASE WHEN {value} = '' THEN 'empty (SCALE-Sim writes a value in every field)' {cases} END"
 
 
 def _value_sql(spec: ReportSpec, clean: str, value: str) -> str:
@@ -177,7 +175,9 @@ def load_report(
         clean = clean_column_name(header)
         if clean == "":
             unnamed.append(index)  # the empty field after each line's trailing comma
-        elif clean in known and clean not in chosen:
+        elif clean in chosen:
+            raise GsdbError(f"{path}: column {header!r} appears twice in the header")
+        elif clean in known:
             chosen[clean] = index
         else:
             ignored.append(header)
@@ -253,7 +253,14 @@ def _insert_report(con, spec: ReportSpec, path: Path, rows: str, run_id: int, he
 
 
 def check_layers(con: duckdb.DuckDBPyConnection, run_id: int, compute: Path, others: list[tuple[ReportSpec, Path]]) -> None:
-    """The other reports of a run list exactly the LayerIDs of COMPUTE_REPORT.csv (`compute`)."""
+    """COMPUTE_REPORT.csv (`compute`) numbers the layers 0, 1, ... as SCALE-Sim does (a gap would
+    leave a layer's traces unread), and the other reports list exactly its LayerIDs."""
+    first, last, count = con.execute(
+        "SELECT min(layer), max(layer), count(*) FROM compute_report WHERE run_id = ?", [run_id]
+    ).fetchall()[0]
+    if count and (first != 0 or last != count - 1):
+        raise GsdbError(f"{compute}: LayerIDs run from {first} to {last} over {count} rows; SCALE-Sim numbers "
+                        "layers 0, 1, ... without gaps")
 
     def first_only_in(table: str, other: str) -> int | None:
         return con.execute(

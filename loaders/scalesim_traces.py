@@ -219,14 +219,19 @@ def _load_staged(
     accesses into `into`; returns what was found. Errors name `where` (the file, or the in-memory trace)."""
     try:
         stage_rows(_STAGE)
-        rows, accesses, empty_slots, empty_cells, padding, missing_cycle = con.execute(
+        rows, accesses, empty_slots, empty_cells, padding, missing_cycle, negative = con.execute(
             f"""SELECT count(*), coalesce(sum(len(addrs)), 0), coalesce(sum(empty_slots), 0),
                        coalesce(sum(empty_cells), 0), coalesce(sum(padding_cells), 0),
-                       count(*) FILTER (WHERE cycle IS NULL)
+                       count(*) FILTER (WHERE cycle IS NULL),
+                       arg_min([cycle, list_min(addrs)], list_min(addrs)) FILTER (WHERE list_min(addrs) < 0)
                 FROM {_STAGE}"""
-        ).fetchone()
+        ).fetchall()[0]
         if missing_cycle:
             raise GsdbError(f"{where}: {missing_cycle} row(s) have no cycle in column 1")
+        if negative:
+            cycle, addr = (int(v) for v in negative)
+            raise GsdbError(f"{where}: the row of cycle {cycle} holds address {addr} (SCALE-Sim writes addresses "
+                            "from 0, and -1 for an idle slot)")
         con.execute(
             f"""
             INSERT INTO {into}

@@ -78,7 +78,7 @@ def test_export_with_an_even_median_a_core_without_kernels_and_no_common_iterati
 def test_export_of_a_trace_without_cores(tmp_path, gsdb):
     trace = write_trace(tmp_path / "dma.json", [
         {"name": "process_name", "ph": "M", "pid": 0, "args": {"name": "shim_trace for tile0,0"}},
-        {"name": "PORT_RUNNING_0", "ph": "B", "ts": 3, "pid": 0, "tid": 0}])
+        {"name": "PORT_RUNNING_0", "ph": "B", "ts": 3, "pid": 0, "tid": 0, "args": {}}])
     files = _export_matches_reference(gsdb, tmp_path, trace, PARAMS)
     assert set(files) == {"index.json", "aggregate_perf.json"}
     assert json.loads(files["index.json"])["details_md"] is None

@@ -153,8 +153,8 @@ def test_initial_long_stall_core_without_kernels_and_other_processes(wh):
     con, ingest = wh
     not_cores = [
         {"name": "process_name", "ph": "M", "pid": 7, "args": {"name": "mem_trace for tile5,2"}},
-        {"name": "INSTR_EVENT_0", "ph": "B", "ts": 10, "pid": 7, "tid": 0},
-        {"name": "INSTR_EVENT_1", "ph": "E", "ts": 20, "pid": 7, "tid": 0},
+        {"name": "INSTR_EVENT_0", "ph": "B", "ts": 10, "pid": 7, "tid": 0, "args": {}},
+        {"name": "INSTR_EVENT_1", "ph": "E", "ts": 20, "pid": 7, "tid": 0, "args": {}},
         {"name": "process_name", "ph": "M", "pid": 8, "args": {"name": "shim_trace for tile5,0"}},
     ]
     events = (core(5, "tile5,2", kernels=[(3100, 3200), (3300, 3400)], stalls=[(0, 3000)])
@@ -179,7 +179,7 @@ def test_initial_long_stall_core_without_kernels_and_other_processes(wh):
 def test_trace_without_cores(wh):
     con, ingest = wh
     run_id = ingest([{"name": "process_name", "ph": "M", "pid": 3, "args": {"name": "memtile_trace for tile0,1"}},
-                     {"name": "PORT_RUNNING_0", "ph": "B", "ts": 4, "pid": 3, "tid": 0}])
+                     {"name": "PORT_RUNNING_0", "ph": "B", "ts": 4, "pid": 3, "tid": 0, "args": {}}])
     assert con.execute("SELECT count(*) FROM aie_cores WHERE run_id = ?", [run_id]).fetchone()[0] == 0
     assert con.execute("SELECT cores, count, note FROM aie_aggregate_summary WHERE run_id = ?", [run_id]).fetchone() == (
         0, 0, "No cores to aggregate.")
