@@ -9,17 +9,13 @@ which the views read many times, are materialised from their SQL definitions
 from __future__ import annotations
 
 import mmap
-import os
 import re
-import shutil
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 from gainsight_db.loaders import catalog
+from gainsight_db.loaders.input_files import literal_path
 from gainsight_db.loaders.provenance import FileLedger
 from gainsight_db.loaders.scalesim_ingest import IngestResult
 
@@ -148,34 +144,6 @@ def _sniff(path: Path) -> tuple[str, int]:
     )
 
 
-# DuckDB's file readers take a path as a glob pattern: '*', '?' and '[' in it expand (a name with
-# '[1]' can read a sibling file). Escaping them as '[*]' fails for names that also hold a backslash
-# and in folders that cannot be listed, so a path holding them is handed to DuckDB as a symbolic
-# link with a fixed glob-free name in a private temporary folder. (To give way to a shared
-# "read exactly this file" helper in input_files.py.)
-_GLOB_CHARS = re.compile(r"[*?\[]")
-
-
-@contextmanager
-def _literal_source(path: Path) -> Iterator[str]:
-    """A path naming exactly the file `path` for DuckDB's readers."""
-    if not _GLOB_CHARS.search(str(path)):
-        yield str(path)
-        return
-    folder = tempfile.mkdtemp(prefix="gsdb-trace-")
-    try:
-        link = os.path.join(folder, "trace.json")
-        if _GLOB_CHARS.search(link):
-            raise GsdbError(
-                f"{path}: cannot read a file whose name holds '*', '?' or '[' while the temporary folder "
-                f"({folder}) holds one too: set TMPDIR to a plainer folder"
-            )
-        os.symlink(path, link)
-        yield link
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def looks_like_trace(path: Path) -> bool:
     """For folder walks: every .json file is taken for a trace except a JSON object without a
     traceEvents member (another tool's JSON, e.g. exported reports). Broken files are taken, so that
@@ -188,7 +156,7 @@ def looks_like_trace(path: Path) -> bool:
         return True
     con = duckdb.connect()
     try:
-        with _literal_source(path) as source:
+        with literal_path(path) as source:
             row = con.execute(
                 f"SELECT count(*), bool_and(json_type(traceEvents) = 'ARRAY') FROM read_json({quote_literal(source)}, "
                 f"format='auto', columns={{'traceEvents': 'JSON'}}, maximum_object_size={_object_limit(path)})"
@@ -441,7 +409,7 @@ def ingest_aie_trace(
     size = path.stat().st_size
     progress.start(size, path.name)
 
-    with _literal_source(path) as source:
+    with literal_path(path) as source:
         memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
         reading = True  # DuckDB's errors until the events are staged are about the file
         try:
