@@ -84,10 +84,10 @@ def test_replace_only_replaces_an_earlier_export(db, gsdb, seeded, tmp_path):
 
 # 6. Settings validated where they enter; Ctrl-C -------------------------------------------------
 
-@pytest.mark.parametrize("value", ["inf", "nan", "-1"])
+@pytest.mark.parametrize("value", ["inf", "nan"])
 def test_an_impossible_clock_is_refused_and_not_stored(db, gsdb, seeded, value):
-    result = gsdb("report", "memtech", "--run", "1", "--clock-hz", value, check=False)
-    assert result.returncode in (1, 2) and result.stderr.count("\n") <= 4 and "Traceback" not in result.stderr
+    """`--clock-hz inf` used to be stored, and `export frontend` then failed with a traceback."""
+    _refused(gsdb("report", "memtech", "--run", "1", "--clock-hz", value, check=False), "clock_hz", "finite")
     assert warehouse_fingerprint(db) == seeded
     gsdb("export", "frontend", "--run", "1", "--out", db.parent / "f.json")
     assert json.loads((db.parent / "f.json").read_text())
@@ -200,7 +200,7 @@ def test_simultaneous_read_commands_on_an_old_warehouse_all_succeed(db, gsdb, se
     assert results == [(0, "n\n1\n", "")] * 4
 
 
-# 10. Re-ingesting replaces without keeping the file twice its size ---------------------------------
+# 10 (also). Re-ingesting replaces without keeping the file twice its size ---------------------------------
 
 def test_re_ingesting_a_run_gives_the_space_back(db, gsdb):
     """A replacing ingest frees the old rows' space; when more than half the file is free, the
