@@ -92,6 +92,9 @@ def test_an_impossible_clock_is_refused_and_not_stored(db, gsdb, seeded):
     assert nan.returncode == 2 and "--clock-hz" in nan.stderr and "Traceback" not in nan.stderr
     assert warehouse_fingerprint(db) == seeded
     gsdb("export", "frontend", "--run", "1", "--out", db.parent / "f.json")
+    assert json.loads((db.parent / "f.json").read_text())["workload"]["name"] == "tiny_8x8_ws"
+    assert warehouse_fingerprint(db) == seeded
+    gsdb("export", "frontend", "--run", "1", "--out", db.parent / "f.json")
     assert json.loads((db.parent / "f.json").read_text())
 
 
