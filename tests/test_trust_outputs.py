@@ -93,9 +93,6 @@ def test_an_impossible_clock_is_refused_and_not_stored(db, gsdb, seeded):
     assert warehouse_fingerprint(db) == seeded
     gsdb("export", "frontend", "--run", "1", "--out", db.parent / "f.json")
     assert json.loads((db.parent / "f.json").read_text())["workload"]["name"] == "tiny_8x8_ws"
-    assert warehouse_fingerprint(db) == seeded
-    gsdb("export", "frontend", "--run", "1", "--out", db.parent / "f.json")
-    assert json.loads((db.parent / "f.json").read_text())
 
 
 def test_ctrl_c_during_a_query_ends_with_one_line_and_exit_130(db, gsdb, seeded):
