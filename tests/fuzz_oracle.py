@@ -5,8 +5,9 @@ Strict means: the input must be what the tool writes. Anything SCALE-Sim or mlir
 raises `Invalid` with the reason, even where a lenient reading (int(float(cell)), Python's int() on
 a JSON string) would give a value. The only allowances are the project's documented readings
 (docs/definitions.md) that cannot change a value: an integer spelled with or without `.0`, empty
-cells and short rows in traces (not accesses), report rows in any order, report column names in
-any case and extra columns of no known layout (ignored). What the tools write, as found in their
+cells, short rows and blank lines in traces (not accesses), report rows in any order, fields with
+or without the space after the comma, report column names in any case and extra columns of no
+known layout (ignored); an AI Engine phase other than B, E and M is carried as it is. What the tools write, as found in their
 source and in every sample of tests/data:
 
 SCALE-Sim traces (np.savetxt of a matrix, so every row has the same number of cells, "," between
@@ -90,6 +91,8 @@ def _parse_trace(data: bytes, level: str, path: Path) -> np.ndarray:
     cycles: list[int] = []
     addrs: list[int] = []
     for number, line in enumerate(text[:-1].split("\n"), 1):
+        if line == "":
+            continue  # a blank line holds no row (documented: skipped)
         cells = line.split(",")
         # The project's documented reading (docs/definitions.md), beyond what np.savetxt writes: a
         # row may be short (ragged) or hold empty cells, which are not accesses; an integer may be
@@ -187,7 +190,7 @@ def read_report(path: Path) -> Report:
     header = lines[0]
     if not header.endswith(","):
         raise Invalid(f"{path}: the header does not end with ','")
-    names = [_clean(name) for name in header[:-1].split(", ")]
+    names = [_clean(name) for name in header[:-1].split(",")]  # ", " in SCALE-Sim's; spaces trimmed
     layouts = REPORT_LAYOUTS[path.name]
     # The project's documented reading: column names match whatever their case, and columns of no
     # known layout are ignored (with a warning); every column of one of SCALE-Sim's layouts is needed.
@@ -204,7 +207,7 @@ def read_report(path: Path) -> Report:
     for number, line in enumerate(lines[1:], 2):
         if not line.endswith(","):
             raise Invalid(f"{path}: line {number} does not end with ','")
-        cells = line[:-1].split(", ")
+        cells = [cell.strip() for cell in line[:-1].split(",")]
         if len(cells) != len(names):
             raise Invalid(f"{path}: line {number} has {len(cells)} fields, the header {len(names)}")
         values = []
@@ -319,7 +322,9 @@ def read_aie_events(path: Path) -> list[dict]:
         if set(event) - _EVENT_KEYS:
             raise Invalid(f"{where}: keys mlir-aie does not write: {sorted(set(event) - _EVENT_KEYS)}")
         name, ph = event.get("name"), event.get("ph")
-        if type(name) is not str or type(ph) is not str or ph not in ("B", "E", "M"):
+        # mlir-aie writes phases B, E and M; another phase is carried as it is (the analysis reads
+        # only B/E markers and M metadata), so it is not refused.
+        if type(name) is not str or type(ph) is not str or not ph:
             raise Invalid(f"{where}: name {name!r} and ph {ph!r} are not an mlir-aie event's")
         if not _integer(event.get("pid")):
             raise Invalid(f"{where}: pid {event.get('pid')!r} is not an integer in [0, 2^63)")
