@@ -32,13 +32,21 @@ def test_the_readme_example_runs_as_written_from_the_repository_root():
     (db,) = re.findall(r'gsdb\.connect\("([^"]+)"\)', code)
     target = REPO / db
     assert target.parent.name == "warehouse"  # never committed (see .gitignore)
-    target.unlink(missing_ok=True)
+    # A reader's own notebook warehouse at that path is set aside and put back afterwards.
+    kept = [p for p in target.parent.glob(target.name + "*") if p.is_file()]
+    aside = {p: p.with_name(f".{p.name}.kept-by-tests") for p in kept}
+    for original, moved in aside.items():
+        original.rename(moved)
     try:
         proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         assert "tiny_8x8_ws" in proc.stdout and "Figure" in proc.stdout
     finally:
-        target.unlink(missing_ok=True)
+        for made in target.parent.glob(target.name + "*"):
+            if made.is_file():
+                made.unlink()
+        for original, moved in aside.items():
+            moved.rename(original)
 
 
 @pytest.fixture(scope="module")
