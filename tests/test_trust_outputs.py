@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EXAMPLE_RUN, SCALESIM_SAMPLES, cli_runner, warehouse_fingerprint
+from conftest import EXAMPLE_RUN, SCALESIM_DATA, SCALESIM_SAMPLES, cli_runner, warehouse_fingerprint
 
 from gainsight_db.common.staging import EXPORT_MARKER
 
@@ -108,8 +108,8 @@ def test_ctrl_c_during_a_query_ends_with_one_line_and_exit_130(db, gsdb, seeded)
 
 
 def test_ctrl_c_during_an_ingest_leaves_the_warehouse_as_it_was(db, gsdb, seeded):
-    run = SCALESIM_SAMPLES["v3_api_user_small3_16x16_ws"]  # several seconds of ingest
-    proc = subprocess.Popen([GSDB, "ingest", str(run)], env=dict(os.environ, GSDB_DB=str(db)), text=True,
+    # Every bundled run in one ingest (one transaction): several seconds, so Ctrl-C comes mid-ingest.
+    proc = subprocess.Popen([GSDB, "ingest", str(SCALESIM_DATA)], env=dict(os.environ, GSDB_DB=str(db)), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(1.0)
