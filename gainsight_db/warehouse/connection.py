@@ -94,13 +94,14 @@ def open_warehouse(
 LOCK_WAIT_S = 30.0
 
 
-def _connect_waiting(path: Path, config: dict[str, str | int]) -> duckdb.DuckDBPyConnection:
-    """A read-only connection, waiting while another process holds the warehouse for writing."""
+def _retry_while_locked(attempt):
+    """`attempt()`, tried again with a growing, jittered pause while another process holds the
+    warehouse (up to LOCK_WAIT_S); any other failure, or one past the wait, is raised."""
     deadline = time.monotonic() + LOCK_WAIT_S
     delay = 0.05
     while True:
         try:
-            return _connect(path, True, config)
+            return attempt()
         except GsdbError as err:
             if not _is_lock_conflict(err) or time.monotonic() > deadline:
                 raise
@@ -108,30 +109,35 @@ def _connect_waiting(path: Path, config: dict[str, str | int]) -> duckdb.DuckDBP
         delay = min(delay * 2, 1.0)
 
 
+def _connect_waiting(path: Path, config: dict[str, str | int]) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, waiting while another process holds the warehouse for writing."""
+    return _retry_while_locked(lambda: _connect(path, True, config))
+
+
 def _upgrade(path: Path, config: dict[str, str | int]) -> None:
     """Bring an older warehouse up to date before a read-only open: briefly writable. Several
     read-only commands may start at once on the same old warehouse; one upgrades it while the others
     wait for the lock, then find it current."""
-    deadline = time.monotonic() + LOCK_WAIT_S
-    delay = 0.05
-    while True:
+
+    def attempt() -> None:
         try:
             writable = _connect(path, False, config)
         except GsdbError as err:
-            if not _is_lock_conflict(err) or time.monotonic() > deadline:
-                raise
-            time.sleep(delay * random.uniform(0.5, 1.5))  # jitter: waiting processes do not move in step
-            delay = min(delay * 2, 1.0)
-            try:
-                with _connect(path, True, config) as reader:
-                    if stored_version(reader) == SCHEMA_VERSION:
-                        return  # another process upgraded it
-            except GsdbError:
-                pass  # still held for writing
-            continue
+            if _is_lock_conflict(err) and _is_current(path, config):
+                return  # another process upgraded it
+            raise
         with writable:
             ensure_schema(writable, str(path))
-        return
+
+    _retry_while_locked(attempt)
+
+
+def _is_current(path: Path, config: dict[str, str | int]) -> bool:
+    try:
+        with _connect(path, True, config) as reader:
+            return stored_version(reader) == SCHEMA_VERSION
+    except GsdbError:
+        return False  # still held for writing
 
 
 def _is_lock_conflict(err: GsdbError) -> bool:
