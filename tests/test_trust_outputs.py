@@ -95,27 +95,26 @@ def test_an_impossible_clock_is_refused_and_not_stored(db, gsdb, seeded):
     assert json.loads((db.parent / "f.json").read_text())["workload"]["name"] == "tiny_8x8_ws"
 
 
+def _ctrl_c(db, args: list[str], after: float) -> tuple[int, str, str]:
+    """(exit code, stderr, stdout) of `gsdb ARGS` sent Ctrl-C (SIGINT) `after` seconds in."""
+    proc = subprocess.Popen([GSDB, *args], env=dict(os.environ, GSDB_DB=str(db)), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(after)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, err, out
+
+
 def test_ctrl_c_during_a_query_ends_with_one_line_and_exit_130(db, gsdb, seeded):
     """DuckDB 2 reports an interrupted query as RuntimeError, not KeyboardInterrupt."""
     slow = "SELECT sum(hash(a.range * b.range)) FROM range(200000) AS a, range(200000) AS b"
-    proc = subprocess.Popen([GSDB, "query", slow], env=dict(os.environ, GSDB_DB=str(db)), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(3)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert (proc.returncode, err, out) == (130, "gsdb: interrupted\n", "")
+    assert _ctrl_c(db, ["query", slow], after=3.0) == (130, "gsdb: interrupted\n", "")
 
 
 def test_ctrl_c_during_an_ingest_leaves_the_warehouse_as_it_was(db, gsdb, seeded):
     # Every bundled run in one ingest (one transaction): several seconds, so Ctrl-C comes mid-ingest.
-    proc = subprocess.Popen([GSDB, "ingest", str(SCALESIM_DATA)], env=dict(os.environ, GSDB_DB=str(db)), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert (proc.returncode, err, out) == (130, "gsdb: interrupted\n", "")
+    assert _ctrl_c(db, ["ingest", str(SCALESIM_DATA)], after=1.0) == (130, "gsdb: interrupted\n", "")
     assert warehouse_fingerprint(db) == seeded
 
 
