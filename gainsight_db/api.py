@@ -389,10 +389,9 @@ class Warehouse:
             raise GsdbError(f"report {name}: unknown setting(s) {', '.join(unknown)}")
         if memtech and name not in ("memtech", "composition"):
             raise GsdbError(f"report {name}: {', '.join(memtech)} apply to the memtech and composition reports")
-        report_query(self._con, name, run, layer, buffer, level)  # every argument checked before storing
-        if memtech:
+        sql, params = report_query(self._con, name, run, layer, buffer, level)  # checks every argument
+        if memtech:  # stored only once the arguments are known good; the query does not depend on them
             self.set_memtech(run, **memtech)
-        sql, params = report_query(self._con, name, run, layer, buffer, level)
         return self._relation(sql, params=params)
 
     def report(
