@@ -1,5 +1,5 @@
 """`gsdb export gainsight|parquet|csv`: GainSight's per-layer files, and datasets for BI tools that
-are complete, partitioned by run, carry their provenance, and appear all at once or not at all."""
+are complete, one file per run, carry their provenance, and appear all at once or not at all."""
 
 from __future__ import annotations
 
