@@ -38,7 +38,9 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE trace_files ALTER COLUMN origin DROP DEFAULT",
         "ALTER TABLE trace_files ALTER COLUMN size_bytes DROP NOT NULL",
     ],
-    7: [],  # 8 gives memtech_composition's area and energy their own columns (views only)
+    # 8 gives memtech_composition's area and energy their own columns, and aie_aggregate_summary a
+    # diagnosis (views only)
+    7: [],
 }
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")
