@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from conftest import SCALESIM_SAMPLES, cli_runner, run_id_of
+from conftest import AIE_DATA, SCALESIM_SAMPLES, cli_runner, run_id_of
 from lifetime_reference import analyse, close, layer_stats
 from trace_reference import run_accesses, total_cycles
 
@@ -26,13 +26,16 @@ from gainsight_db.common.staging import EXPORT_MARKER, staged_folder
 GAINSIGHT_AGGREGATE = ("data_type", "lifetime_mean", "lifetime_median", "lifetime_p90", "lifetime_max",
                        "read_freq_pct", "write_freq_pct", "reads", "writes", "footprint_words")
 SAMPLES = ("v3_api_tiny_8x8_ws", "v3_api_small3_16x16_os")
+AIE_SAMPLE = "Xilinx_mlir-aie__section-4b__trace_4b.json"
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     db = tmp_path_factory.mktemp("exports") / "gainsight.duckdb"
     gsdb = cli_runner(db)
-    gsdb("ingest", *(SCALESIM_SAMPLES[s] for s in SAMPLES), "--quiet")
+    # and a small AI Engine trace, for its list and JSON columns
+    gsdb("ingest", *(SCALESIM_SAMPLES[s] for s in SAMPLES), AIE_DATA / AIE_SAMPLE, "--warmup", "0", "--iterations", "1",
+         "--quiet")
     gsdb.db = db
     return gsdb
 
@@ -204,7 +207,8 @@ def test_every_reader_opens_each_table_with_the_warehouses_rows_and_types(parque
     warehouse's rows and column types: Arrow types as DuckDB maps the warehouse's, run_id INTEGER
     (int32) included; for pandas the dtypes pyarrow gives those types, for polars its own types for
     them (polars has only large strings and lists)."""
-    assert {"layer_stats", "lifetimes", "runs", "ingests"} <= warehouse_tables.keys()  # ENUM, JSON, list of struct
+    # ENUM, JSON, list of struct, list of BIGINT
+    assert {"layer_stats", "lifetimes", "runs", "ingests", "aie_events", "aie_cores"} <= warehouse_tables.keys()
     for name, (want, want_rows) in warehouse_tables.items():
         got = READERS[reader](parquet_export / name)
         if isinstance(got, pd.DataFrame):
