@@ -291,7 +291,7 @@ def _diagnosis(con, run_id):
     (0, 1, 1, "expected 1 iteration per core (warmup 0 + iterations 1), detected 3 on tile0,2, 2 on tile1,2, "
               "2 on tile2,2: iterations from 1 on are labelled extra and left out"),
     (1, 0, 0, "iterations is 0: no performance iteration to aggregate"),
-])
+], ids=["fewer", "none-common", "more", "zero-iterations"])
 def test_the_summary_says_why_iterations_are_missing_and_the_ingest_warns(
         wh, tmp_path, warmup, iterations, count, diagnosis):
     """Issue 14: a mismatch between the iterations expected (warmup + iterations) and those detected
