@@ -102,7 +102,7 @@ def test_parameters_are_stored_with_the_run_and_reach_the_frontend_json(gsdb, ti
     """The last parameters given are kept for the run, and the frontend JSON carries them."""
     gsdb("report", "memtech", "--run", "run", *PARAMS, "--tech", tiny / "techs.csv")
     gsdb("report", "memtech", "--run", "run", "--word-bits", "16")  # only the word width changes
-    gsdb("export", "frontend", "--run", "run", "--out", tiny / "front.json")
+    gsdb("export", "frontend", "--run", "run", "--output", tiny / "front.json")
     report = json.loads((tiny / "front.json").read_text())
     assert report["parameters"] == {"clock_hz": 1e9, "word_bits": 16, "threshold_s": 5e-9, "runtime_cycles": 100}
     assert report["workload"]["name"] == "run" and report["workload"]["layers"] == 1
@@ -111,7 +111,7 @@ def test_parameters_are_stored_with_the_run_and_reach_the_frontend_json(gsdb, ti
     assert gc["refreshes"] == 2 and _close(gc["area_um2"], 2 * 16 * 0.5)
     assert report["technologies"]["unknown"]["could_not_compute_from"][0] == "retention_s"
     assert report["best_composition"]["energy"]["picks"] == {"ifmap": "gc", "filter": "sram", "ofmap": "gc"}
-    again = gsdb("export", "frontend", "--run", "run", "--out", tiny / "front.json", check=False)
+    again = gsdb("export", "frontend", "--run", "run", "--output", tiny / "front.json", check=False)
     assert again.returncode == 1 and "--replace" in again.stderr
 
 

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from gainsight_db.cli.options import (
     DbOption,
     LayerOption,
-    RequiredRunOption,
+    OneRunOption,
+    RunsOption,
     open_warehouse,
 )
 from gainsight_db.warehouse.connection import DEFAULT_DB
 
 app = typer.Typer(help="Pictures of lifetimes, cycles and technologies (PNG, SVG or PDF).", no_args_is_help=True)
 
-PictureOption = Annotated[Path, typer.Option("--out", help="Picture file: .png, .svg or .pdf.")]
+PictureOption = Annotated[Path, typer.Option("--output", "-o", help="Picture file: .png, .svg or .pdf.")]
 
 
 def _plot(db: Path, kind: str, out: Path, **options) -> None:
@@ -27,7 +28,7 @@ def _plot(db: Path, kind: str, out: Path, **options) -> None:
 
 
 @app.command()
-def lifetimes(run: RequiredRunOption, out: PictureOption, layer: LayerOption = None, db: DbOption = DEFAULT_DB) -> None:
+def lifetimes(out: PictureOption, run: OneRunOption = None, layer: LayerOption = None, db: DbOption = DEFAULT_DB) -> None:
     """Lifetime distribution per buffer (log2 bins; log axes where the data span decades)."""
     _plot(db, "lifetimes", out, run=run, layer=layer)
 
@@ -35,7 +36,7 @@ def lifetimes(run: RequiredRunOption, out: PictureOption, layer: LayerOption = N
 @app.command()
 def runs(
     out: PictureOption,
-    run: Annotated[Optional[list[str]], typer.Option("--run", help="Run name or id; repeat (default: every run).")] = None,
+    run: RunsOption = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Total cycles per layer across runs (stacked bars)."""
@@ -43,6 +44,6 @@ def runs(
 
 
 @app.command()
-def memtech(run: RequiredRunOption, out: PictureOption, db: DbOption = DEFAULT_DB) -> None:
+def memtech(out: PictureOption, run: OneRunOption = None, db: DbOption = DEFAULT_DB) -> None:
     """Fit, area and energy per technology relative to SRAM (settings from `gsdb report memtech`)."""
     _plot(db, "memtech", out, run=run)
