@@ -71,7 +71,7 @@ def test_memtech_plot_draws_the_memtech_view(con, tmp_path):
 def test_unknown_picture_format_is_refused_before_drawing(gsdb, tmp_path):
     gsdb("ingest", EXAMPLE_RUN, "-q")
     pictures = tmp_path / "pictures"
-    failed = gsdb("plot", "runs", "--out", pictures / "r.gif", check=False)
+    failed = gsdb("plot", "runs", "--output", pictures / "r.gif", check=False)
     assert failed.returncode == 1 and "unknown picture format" in failed.stderr
     assert not pictures.exists()
 
@@ -81,4 +81,4 @@ def test_plot_commands_write_their_files(gsdb, tmp_path):
     for args, name in ((("lifetimes", "--run", "tiny_8x8_ws", "--layer", "0"), "a.png"),
                        (("runs",), "b.svg"), (("memtech", "--run", "1"), "c.png")):
         out = tmp_path / name
-        assert "wrote" in gsdb("plot", *args, "--out", out).stdout and out.stat().st_size > 1000
+        assert "wrote" in gsdb("plot", *args, "--output", out).stdout and out.stat().st_size > 1000

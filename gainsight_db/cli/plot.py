@@ -17,7 +17,7 @@ from gainsight_db.warehouse.connection import DEFAULT_DB
 
 app = typer.Typer(help="Pictures of lifetimes, cycles and technologies (PNG, SVG or PDF).", no_args_is_help=True)
 
-PictureOption = Annotated[Path, typer.Option("--out", help="Picture file: .png, .svg or .pdf.")]
+PictureOption = Annotated[Path, typer.Option("--output", "-o", help="Picture file: .png, .svg or .pdf.")]
 
 
 def _plot(db: Path, kind: str, out: Path, **options) -> None:
