@@ -278,37 +278,97 @@ def plot_lifetimes_per_layer(con: duckdb.DuckDBPyConnection, run_id: int) -> Ite
 
 
 # Cycles across runs -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RunBar:
+    """One bar of the runs picture: a run, its label, its layers' Total Cycles (by LayerID) and their sum."""
+
+    run_id: int
+    label: str
+    cycles: list[int]
+    total: int
+
+
+@dataclass(frozen=True)
+class RunsData:
+    """What the runs picture draws: its bars, and the legend label of each layer's segment."""
+
+    bars: list[RunBar]
+    layer_labels: list[str]
+
+
+def _config_label(rows: int | None, cols: int | None, dataflow: str | None) -> str:
+    return " ".join(part for part in (f"{rows}x{cols}" if rows and cols else "", dataflow or "") if part)
+
+
+def _bar_labels(runs: list[tuple[int, str, str, str]]) -> dict[int, str]:
+    """Each run's bar label: its config (array and dataflow); where several runs share one, also the
+    run name; where those are shared too, the end of the source path that tells them apart."""
+    labels = {rid: config or name for rid, name, _, config in runs}
+    for label in {lab for lab in labels.values() if list(labels.values()).count(lab) > 1}:
+        group = [(rid, name, path, config) for rid, name, path, config in runs if labels[rid] == label]
+        names = [name for _, name, _, _ in group]
+        if len(set(names)) == len(names) and all(config for *_, config in group):
+            labels.update({rid: f"{config}\n{name}" for rid, name, _, config in group})
+            continue
+        parts = {rid: Path(path).parts for rid, _, path, _ in group}
+        depth = next((n for n in range(1, max(len(p) for p in parts.values()) + 1)
+                      if len({p[-n:] for p in parts.values()}) == len(parts)), None)
+        for rid, name, path, config in group:
+            where = "/".join(parts[rid][-depth:]) if depth else path
+            labels[rid] = f"{config}\n{where}" if config else where
+    return labels
+
+
 def plot_runs(con: duckdb.DuckDBPyConnection, run_ids: list[int] | None = None) -> Plot:
     """Total cycles per layer across runs, as stacked bars (one bar per run, one segment per layer),
-    the way SCALE-Sim studies compare dataflows and array shapes. Its data: {run label: [cycles per layer]}."""
+    the way SCALE-Sim studies compare dataflows and array shapes. Each bar is labelled by its run's
+    config (array and dataflow; also the run name where two runs share a config) and topped by its
+    total; the legend names the layers as their topology does. Its data: a RunsData."""
     rows = con.execute(
-        """SELECT r.run_id, r.name, c.layer, c.total_cycles FROM compute_report AS c JOIN runs AS r USING (run_id)
-           ORDER BY r.run_id, c.layer"""
+        """SELECT r.run_id, r.name, r.source_path, r.array_rows, r.array_cols, r.dataflow,
+                  l.layer, l.name, l.total_cycles, sum(l.total_cycles) OVER (PARTITION BY r.run_id)
+           FROM layers AS l JOIN runs AS r USING (run_id)
+           WHERE ?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], r.run_id)
+           ORDER BY r.run_id, l.layer""", [run_ids, run_ids]
     ).fetchall()
-    names = {rid: name for rid, name, _, _ in rows}
-    chosen = [rid for rid in dict.fromkeys(r[0] for r in rows) if run_ids is None or rid in run_ids]
-    if not chosen:
+    if not rows:
         raise GsdbError("no SCALE-Sim runs to plot (see `gsdb runs`)")
-    duplicated = {n for n in names.values() if list(names.values()).count(n) > 1}
-    label = {rid: f"{names[rid]} (#{rid})" if names[rid] in duplicated else names[rid] for rid in chosen}
-    data = {label[rid]: [int(c) for r, _, _, c in rows if r == rid] for rid in chosen}
-    fig = _figure(figsize=(max(4.0, 1.2 * len(chosen) + 2), 4.5))
-    ax = fig.subplots()
-    depth = max(len(v) for v in data.values())
-    bottoms = [0] * len(chosen)
+    runs = {r[0]: (r[0], r[1], r[2], _config_label(r[3], r[4], r[5])) for r in rows}
+    labels = _bar_labels(list(runs.values()))
+    bars = [RunBar(rid, labels[rid], [int(r[8]) for r in rows if r[0] == rid],
+                   int(next(r[9] for r in rows if r[0] == rid))) for rid in runs]
+    depth = max(len(bar.cycles) for bar in bars)
+    layer_labels = []
+    for layer in range(depth):
+        names = list(dict.fromkeys(r[7] for r in rows if r[6] == layer and r[7]))
+        layer_labels.append(" / ".join(names) if names else f"layer {layer}")
+    data = RunsData(bars, layer_labels)
+
     from matplotlib import colormaps
 
+    fig = _figure(figsize=(max(4.0, 1.3 * len(bars) + 2.5), 4.8), layout="constrained")
+    ax = fig.subplots()
+    positions = list(range(len(bars)))
+    bottoms = [0] * len(bars)
     cmap = colormaps["tab20"]
     for layer in range(depth):
-        heights = [v[layer] if layer < len(v) else 0 for v in data.values()]
-        ax.bar(list(data), heights, bottom=bottoms, label=f"layer {layer}", color=cmap(layer % 20),
+        heights = [bar.cycles[layer] if layer < len(bar.cycles) else 0 for bar in bars]
+        ax.bar(positions, heights, bottom=bottoms, label=layer_labels[layer], color=cmap(layer % 20),
                edgecolor="black", linewidth=0.3)
         bottoms = [b + h for b, h in zip(bottoms, heights)]
+    for position, bar in zip(positions, bars):
+        ax.annotate(f"{bar.total:,}", (position, bar.total), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize="small")
+    ax.set_xticks(positions, [bar.label for bar in bars])
+    ax.margins(y=0.08)
     ax.set_ylabel("total cycles")
-    ax.set_title("Total cycles per layer")
-    ax.tick_params(axis="x", labelrotation=30)
+    ax.set_title("Total cycles per layer (bar top: run total)")
     if depth <= 24:
-        ax.legend(fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
+        handles, names = ax.get_legend_handles_labels()  # listed top segment first, as stacked
+        fig.legend(handles[::-1], names[::-1], title="layer", fontsize="small", loc="outside right upper")
+    else:
+        ax.text(1.01, 1, f"{depth} layers,\nstacked from layer 0\nat the bottom", transform=ax.transAxes,
+                va="top", fontsize="small")
     return Plot(fig, data)
 
 

@@ -3,6 +3,7 @@ against the plain-Python reference and the runs' own reports, not pixel by pixel
 
 from __future__ import annotations
 
+import configparser
 import csv
 import math
 import shutil
@@ -21,7 +22,8 @@ from gainsight_db.plots import plot_lifetimes, plot_lifetimes_per_layer, plot_me
 from gainsight_db.reports.memtech_settings import MemtechOptions, apply_memtech_options
 from gainsight_db.warehouse.connection import open_warehouse
 
-RUNS = [EXAMPLE_RUN / "tiny_8x8_ws", SCALESIM_SAMPLES["v3_api_tiny_8x16_os"]]
+# Runs 1, 2 and 3. Runs 1 and 3 share their config (8x8, ws) and their name.
+RUNS = [EXAMPLE_RUN / "tiny_8x8_ws", SCALESIM_SAMPLES["v3_api_tiny_8x16_os"], SCALESIM_SAMPLES["v2_api_tiny_8x8_ws"]]
 # Run 1's memtech settings, set in the fixture: 2 GHz, threshold 0.25 us = 500 cycles.
 CLOCK_HZ, THRESHOLD_S = 2e9, 2.5e-7
 BUFFERS = ("ifmap", "filter", "ofmap")
@@ -158,12 +160,31 @@ def test_per_layer_pictures_are_each_layers_picture(con):
 
 
 def test_runs_plot_stacks_each_layers_total_cycles(con, tmp_path):
-    """One bar per run, one segment per layer: the Total Cycles of COMPUTE_REPORT.csv."""
+    """One bar per run labelled by its config (array and dataflow; with the run name, or where the
+    names are the same too the end of the path, when runs share it), one segment per layer named
+    as in the topology, its total on top: the Total Cycles of COMPUTE_REPORT.csv."""
     drawn = plot_runs(con, None)
     save_figure(drawn.figure, tmp_path / "r.png")
-    data = drawn.data
-    assert data == {run.name: list(total_cycles(run).values()) for run in RUNS}
+    configs = []
+    for run in RUNS:
+        (cfg,) = (run.parent / "inputs").glob("*.cfg")
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(cfg)
+        preset = parser["architecture_presets"]
+        configs.append(f"{preset['ArrayHeight'].strip()}x{preset['ArrayWidth'].strip()} {preset['Dataflow'].strip()}")
+    assert configs[0] == configs[2] != configs[1]
+    bars = drawn.data.bars
+    assert [bar.label for bar in bars] == [f"{configs[0]}\n{RUNS[0].parent.name}/{RUNS[0].name}", configs[1],
+                                           f"{configs[2]}\n{RUNS[2].parent.name}/{RUNS[2].name}"]
+    assert [bar.cycles for bar in bars] == [list(total_cycles(run).values()) for run in RUNS]
+    assert [bar.total for bar in bars] == [sum(total_cycles(run).values()) for run in RUNS]
+    assert drawn.data.layer_labels == _topology_names(RUNS[0]) == _topology_names(RUNS[1])
+    (ax,) = drawn.figure.axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == [bar.label for bar in bars]
+    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{bar.total:,}" for bar in bars)
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Two runs of different configs need no more than their configs.
+    assert [bar.label for bar in plot_runs(con, [1, 2]).data.bars] == configs[:2]
 
 
 def test_memtech_plot_draws_the_memtech_view(con, tmp_path):
