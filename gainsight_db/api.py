@@ -485,8 +485,11 @@ class Warehouse:
     def plot(self, kind: str, *, run: str | int | Iterable[str | int] | None = None, layer: int | None = None,
              out: str | Path | None = None):
         """A picture as a matplotlib Figure, also written to `out` (.png, .svg or .pdf) when given:
-        - "lifetimes": a run's lifetime distribution per buffer (all layers, or `layer`);
-        - "runs": total cycles per layer, one stacked bar per run (every SCALE-Sim run, or those given);
+        - "lifetimes": a run's lifetime distribution per buffer (all layers merged, or `layer`), on
+          one log2 axis with the short-lifetime threshold and the gain cells' retention marked
+          (one file per layer: `plot_lifetimes_per_layer`);
+        - "runs": total cycles per layer, one stacked bar per run labelled by its config and topped
+          by its total (every SCALE-Sim run, or those given);
         - "memtech": fit, area and energy per technology relative to SRAM, for one run."""
         from gainsight_db import plots
 
@@ -512,6 +515,23 @@ class Warehouse:
         if out is not None:
             plots.save_figure(drawn.figure, Path(out), self.protected_paths)
         return drawn.figure
+
+    def plot_lifetimes_per_layer(self, run: str | int | None, out: str | Path, *, replace: bool = False) -> list[Path]:
+        """GainSight's per-layer pictures: the lifetime picture of each layer of a SCALE-Sim run, as
+        `out/layer<i>_graph.png`, all with the same axes. The folder is written all at once; an
+        existing one is replaced only with replace=True and only if it is an earlier export. Returns
+        the files written."""
+        from gainsight_db import plots
+        from gainsight_db.common.staging import staged_folder
+
+        run_id = self.run_id(self._one_run("plot lifetimes per layer", run, kind="scalesim"), kind="scalesim")
+        out = Path(out)
+        names = []
+        with staged_folder(out, replace, self.protected_paths) as stage:
+            for name, drawn in plots.plot_lifetimes_per_layer(self._con, run_id):
+                plots.save_figure(drawn.figure, stage / name)
+                names.append(name)
+        return [out / name for name in names]
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

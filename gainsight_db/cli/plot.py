@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -28,9 +28,31 @@ def _plot(db: Path, kind: str, out: Path, **options) -> None:
 
 
 @app.command()
-def lifetimes(out: PictureOption, run: OneRunOption = None, layer: LayerOption = None, db: DbOption = DEFAULT_DB) -> None:
-    """Lifetime distribution per buffer (log2 bins; log axes where the data span decades)."""
-    _plot(db, "lifetimes", out, run=run, layer=layer)
+def lifetimes(
+    out: Annotated[Optional[Path], typer.Option("--output", "-o", help="Picture file: .png, .svg or .pdf.")] = None,
+    per_layer: Annotated[Optional[Path], typer.Option(
+        "--per-layer", help="Folder to write one picture per layer into, as GainSight does: layer<i>_graph.png.")] = None,
+    run: OneRunOption = None,
+    layer: LayerOption = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="With --per-layer: replace the folder if it holds an earlier export (its .gainsight-db-export marker).")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Lifetime distribution per buffer: log2 bins on one log2 axis, the short-lifetime threshold and
+    each gain cell's retention marked; all layers merged, one layer (--layer), or every layer in its
+    own file (--per-layer)."""
+    if (out is None) == (per_layer is None):
+        raise typer.BadParameter("give either --output FILE or --per-layer DIR")
+    if per_layer is None:
+        if replace:
+            raise typer.BadParameter("--replace applies to --per-layer (--output replaces its file)")
+        _plot(db, "lifetimes", out, run=run, layer=layer)
+        return
+    if layer is not None:
+        raise typer.BadParameter("--layer and --per-layer are alternatives")
+    with open_warehouse(db, write=False) as wh:
+        written = wh.plot_lifetimes_per_layer(run, per_layer, replace=replace)
+    typer.echo(f"wrote {len(written)} pictures into {per_layer}")
 
 
 @app.command()
@@ -39,7 +61,8 @@ def runs(
     run: RunsOption = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Total cycles per layer across runs (stacked bars)."""
+    """Total cycles per layer across runs: stacked bars labelled by array and dataflow, layers named
+    as in the topology, each run's total on top."""
     _plot(db, "runs", out, run=run or None)
 
 
