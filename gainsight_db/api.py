@@ -25,14 +25,14 @@ from gainsight_db.common.progress import Progress
 from gainsight_db.common.sql_text import one_line, quote_identifier, quote_literal
 from gainsight_db.common.staging import refuse_protected
 from gainsight_db.reports import catalog
-from gainsight_db.reports.queries import report_query
+from gainsight_db.reports.queries import RunSelection, report_query, report_runs
 from gainsight_db.warehouse.connection import (
     EngineSettings,
     default_db_path,
     open_warehouse,
     spill_folder,
 )
-from gainsight_db.warehouse.runs import resolve_run
+from gainsight_db.warehouse.runs import only_run, resolve_run
 from gainsight_db.warehouse.sharing import SharedUse, lock_path
 
 if TYPE_CHECKING:
@@ -173,6 +173,14 @@ class Warehouse:
         # A result left open by execute() (a fetchone() in a loader) would make DuckDB refuse a relation.
         self._con.abort()
         return self._con.sql(sql, params=params)
+
+    def _one_run(self, what: str, run: Any, kind: str) -> str | int:
+        """The run a command about one run is given; None means the warehouse's only run of `kind`."""
+        if run is None:
+            return only_run(self._con, kind, what)
+        if not isinstance(run, (str, int)):
+            raise GsdbError(f"{what}: give one run (a run name or id)")
+        return run
 
     def run_id(self, run: str | int, kind: str | None = None) -> int:
         """The run id of a run given by name or id (a name shared by several runs is an error)."""
@@ -368,17 +376,17 @@ class Warehouse:
         """The columns of table or view `name`, with their types and meaning (units included)."""
         return self.schema_relation(name).df()
 
-    def audit_relation(self, run: str | int | None = None, all: bool = False) -> duckdb.DuckDBPyRelation:  # noqa: A002
+    def audit_relation(self, run: RunSelection = None, all: bool = False) -> duckdb.DuckDBPyRelation:  # noqa: A002
         sql, params = catalog.audit_query(self._con, run, all)
         return self._relation(sql, params=params)
 
-    def audit(self, run: str | int | None = None, all: bool = False) -> pandas.DataFrame:  # noqa: A002
+    def audit(self, run: RunSelection = None, all: bool = False) -> pandas.DataFrame:  # noqa: A002
         """Trace access counts against SCALE-Sim's DETAILED_ACCESS_REPORT: the differences (every row
         with all=True)."""
         return self.audit_relation(run, all).df()
 
     def report_relation(
-        self, name: str, run: str | int | None = None, layer: int | None = None, buffer: str | None = None,
+        self, name: str, run: RunSelection = None, layer: int | None = None, buffer: str | None = None,
         **settings: Any,
     ) -> duckdb.DuckDBPyRelation:
         level = settings.pop("level", None)
@@ -391,18 +399,24 @@ class Warehouse:
             raise GsdbError(f"report {name}: {', '.join(memtech)} apply to the memtech and composition reports")
         sql, params = report_query(self._con, name, run, layer, buffer, level)  # checks every argument
         if memtech:  # stored only once the arguments are known good; the query does not depend on them
-            self.set_memtech(run, **memtech)
+            run_ids = report_runs(self._con, name, run, level)
+            if run_ids is None:  # every run reported
+                run_ids = [rid for (rid,) in self._con.execute(
+                    "SELECT run_id FROM runs WHERE kind = 'scalesim' ORDER BY run_id").fetchall()]
+            for run_id in run_ids:
+                self.set_memtech(run_id, **memtech)
         return self._relation(sql, params=params)
 
     def report(
-        self, name: str, run: str | int | None = None, layer: int | None = None, buffer: str | None = None,
+        self, name: str, run: RunSelection = None, layer: int | None = None, buffer: str | None = None,
         **settings: Any,
     ) -> pandas.DataFrame:
         """A report as a DataFrame, as `gsdb report NAME` prints it: layers, run, lifetimes,
-        histogram, memtech, composition or aie, for every run of its kind or the given run (name or
-        id), layer and buffer. Settings: for aie, level= iterations|cores|aggregate|summary|kernels|
-        stalls; for memtech and composition, clock_hz=, word_bits=, threshold_s=, tech= (a technology
-        file) or default_tech=True, stored for the run as `gsdb report memtech` stores them."""
+        histogram, memtech, composition or aie, for every run of its kind or the given run(s) (a name
+        or id, or a list of them), layer and buffer. Settings: for aie, level= iterations|cores|
+        aggregate|summary|kernels|stalls; for memtech and composition, clock_hz=, word_bits=,
+        threshold_s=, tech= (a technology file) or default_tech=True, stored for each run reported
+        as `gsdb report memtech` stores them."""
         return self.report_relation(name, run, layer, buffer, **settings).df()
 
     def set_memtech(
@@ -448,7 +462,7 @@ class Warehouse:
             return export_tables(self._con, out, kind, run_ids, accesses, replace, progress, self.protected_paths)
         if kind not in EXPORT_KINDS:
             raise GsdbError(f"export {kind!r}: no such export (one of: {', '.join(EXPORT_KINDS)})")
-        run = _one_run(f"export {kind}", run)
+        run = self._one_run(f"export {kind}", run, kind="aie" if kind == "aie" else "scalesim")
         if accesses:
             raise GsdbError(f"export {kind}: accesses= applies to the parquet and csv exports only")
         if kind == "gainsight":
@@ -471,8 +485,11 @@ class Warehouse:
     def plot(self, kind: str, *, run: str | int | Iterable[str | int] | None = None, layer: int | None = None,
              out: str | Path | None = None):
         """A picture as a matplotlib Figure, also written to `out` (.png, .svg or .pdf) when given:
-        - "lifetimes": a run's lifetime distribution per buffer (all layers, or `layer`);
-        - "runs": total cycles per layer, one stacked bar per run (every SCALE-Sim run, or those given);
+        - "lifetimes": a run's lifetime distribution per buffer (all layers merged, or `layer`), on
+          one log2 axis with the short-lifetime threshold and the gain cells' retention marked
+          (one file per layer: `plot_lifetimes_per_layer`);
+        - "runs": total cycles per layer, one stacked bar per run labelled by its config and topped
+          by its total (every SCALE-Sim run, or those given);
         - "memtech": fit, area and energy per technology relative to SRAM, for one run."""
         from gainsight_db import plots
 
@@ -487,7 +504,7 @@ class Warehouse:
             runs = _some_runs("plot runs", run)
             drawn = plots.plot_runs(self._con, [self.run_id(r, kind="scalesim") for r in runs] if runs else None)
         elif kind in ("lifetimes", "memtech"):
-            run_id = self.run_id(_one_run(f"plot {kind}", run), kind="scalesim")
+            run_id = self.run_id(self._one_run(f"plot {kind}", run, kind="scalesim"), kind="scalesim")
             if kind == "lifetimes":
                 _check_int("layer", layer, minimum=0)
                 drawn = plots.plot_lifetimes(self._con, run_id, layer)
@@ -498,6 +515,23 @@ class Warehouse:
         if out is not None:
             plots.save_figure(drawn.figure, Path(out), self.protected_paths)
         return drawn.figure
+
+    def plot_lifetimes_per_layer(self, run: str | int | None, out: str | Path, *, replace: bool = False) -> list[Path]:
+        """GainSight's per-layer pictures: the lifetime picture of each layer of a SCALE-Sim run, as
+        `out/layer<i>_graph.png`, all with the same axes. The folder is written all at once; an
+        existing one is replaced only with replace=True and only if it is an earlier export. Returns
+        the files written."""
+        from gainsight_db import plots
+        from gainsight_db.common.staging import staged_folder
+
+        run_id = self.run_id(self._one_run("plot lifetimes per layer", run, kind="scalesim"), kind="scalesim")
+        out = Path(out)
+        names = []
+        with staged_folder(out, replace, self.protected_paths) as stage:
+            for name, drawn in plots.plot_lifetimes_per_layer(self._con, run_id):
+                plots.save_figure(drawn.figure, stage / name)
+                names.append(name)
+        return [out / name for name in names]
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -516,10 +550,6 @@ def _is_closed(con: duckdb.DuckDBPyConnection) -> bool:
     return False
 
 
-def _one_run(kind: str, run: Any) -> str | int:
-    if run is None or not isinstance(run, (str, int)):
-        raise GsdbError(f"{kind}: give one run (a run name or id)")
-    return run
 
 
 def _some_runs(kind: str, run: Any) -> list[str | int] | None:

@@ -40,7 +40,7 @@ def _export_matches_reference(gsdb, tmp_path: Path, trace: Path, params: Params)
     gsdb("ingest", "-q", trace, *cli_options(params))
     out = tmp_path / "exported"
     expected = _reference_files(trace, params, out)
-    result = gsdb("export", "aie", "--run", trace.stem, "--out", out)
+    result = gsdb("export", "aie", "--run", trace.stem, "--output", out)
     assert f"wrote {out}" in result.stdout
     assert _files(out) == expected
     return expected
@@ -87,7 +87,7 @@ def test_export_of_a_trace_without_cores(tmp_path, gsdb):
 def test_export_needs_the_run_parameters(tmp_path, gsdb):
     trace = write_trace(tmp_path / "bare.json", CORE0)
     gsdb("ingest", "-q", trace, "--M", "64")
-    result = gsdb("export", "aie", "--run", "bare", "--out", tmp_path / "out", check=False)
+    result = gsdb("export", "aie", "--run", "bare", "--output", tmp_path / "out", check=False)
     assert result.returncode == 1
     line = result.stderr.strip()
     assert line.startswith("gsdb: error: run 'bare': --K, --N, --row, --col, --warmup, --iterations unknown")
@@ -97,18 +97,18 @@ def test_export_needs_the_run_parameters(tmp_path, gsdb):
 def test_export_refuses_other_runs_and_a_full_folder(tmp_path, gsdb):
     trace = write_trace(tmp_path / "t.json", CORE0)
     gsdb("ingest", "-q", trace, *cli_options())
-    assert "no such run" in gsdb("export", "aie", "--run", "nope", "--out", tmp_path / "o", check=False).stderr
+    assert "no such run" in gsdb("export", "aie", "--run", "nope", "--output", tmp_path / "o", check=False).stderr
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "keep.txt").write_text("x")
-    result = gsdb("export", "aie", "--run", "t", "--out", tmp_path / "full", check=False)
+    result = gsdb("export", "aie", "--run", "t", "--output", tmp_path / "full", check=False)
     assert result.returncode == 1 and "--replace" in result.stderr
     # --replace replaces only an earlier export, never a folder of other files
-    refused = gsdb("export", "aie", "--run", "t", "--out", tmp_path / "full", "--replace", check=False)
+    refused = gsdb("export", "aie", "--run", "t", "--output", tmp_path / "full", "--replace", check=False)
     assert refused.returncode == 1 and "not an earlier gainsight-db export" in refused.stderr
     assert (tmp_path / "full" / "keep.txt").exists()
-    gsdb("export", "aie", "--run", "t", "--out", tmp_path / "out", "-q")
+    gsdb("export", "aie", "--run", "t", "--output", tmp_path / "out", "-q")
     (tmp_path / "out" / "tile0,2.json").write_text("edited")
-    gsdb("export", "aie", "--run", "t", "--out", tmp_path / "out", "--replace")
+    gsdb("export", "aie", "--run", "t", "--output", tmp_path / "out", "--replace")
     assert (tmp_path / "out" / "tile0,2.json").read_text() != "edited"
 
 

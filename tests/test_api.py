@@ -158,7 +158,7 @@ def test_plots_are_figures_and_files_only_when_asked(warehouse, tmp_path):
 
 @pytest.mark.parametrize("call,message", [
     (lambda wh: wh.report("nope"), "no such report"),
-    (lambda wh: wh.report("memtech"), "give the run"),
+    (lambda wh: wh.report("layers", layer=99), "no such layer"),
     (lambda wh: wh.report("run", layer=0), "has no layer filter"),
     (lambda wh: wh.report("layers", buffer="psum"), "buffer 'psum'"),
     (lambda wh: wh.report("aie", level="boundaries"), "unknown level"),
@@ -168,7 +168,7 @@ def test_plots_are_figures_and_files_only_when_asked(warehouse, tmp_path):
     (lambda wh: wh.ingest(EXAMPLE_RUN, M=2.5), "M 2.5: expected an integer"),
     (lambda wh: wh.ingest(), "at least one"),
     (lambda wh: wh.export("zip", "x", run=1), "no such export"),
-    (lambda wh: wh.export("gainsight", "x"), "give one run"),
+    (lambda wh: wh.export("gainsight", "x", run=[1, 2]), "give one run"),
 ])
 def test_the_api_refuses_bad_arguments_in_one_line(warehouse, call, message):
     with gsdb.connect(warehouse) as wh:

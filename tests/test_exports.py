@@ -45,7 +45,7 @@ def test_gainsight_export_has_one_folder_per_layer_with_reference_values(warehou
     """Each layer<i>/ holds layer<i>_lifetime_data.csv (no header: data_type, addr, lifetime; one row
     per lifetime) and layer<i>_aggregate_data.csv (one row per buffer), equal to the reference."""
     run_dir = SCALESIM_SAMPLES[sample]
-    warehouse("export", "gainsight", "--run", run_id_of(warehouse, run_dir), "--out", tmp_path / "processed")
+    warehouse("export", "gainsight", "--run", run_id_of(warehouse, run_dir), "--output", tmp_path / "processed")
     folder = tmp_path / "processed" / run_dir.name
     totals = total_cycles(run_dir)
     accesses = run_accesses(run_dir, totals)
@@ -72,13 +72,13 @@ def test_gainsight_export_has_one_folder_per_layer_with_reference_values(warehou
 def test_gainsight_export_refuses_to_overwrite_without_replace(warehouse, tmp_path):
     """An existing export is kept unless --replace; with it, the folder is rewritten whole."""
     run = run_id_of(warehouse, SCALESIM_SAMPLES[SAMPLES[0]])
-    warehouse("export", "gainsight", "--run", run, "--out", tmp_path, "-q")
+    warehouse("export", "gainsight", "--run", run, "--output", tmp_path, "-q")
     folder = tmp_path / SCALESIM_SAMPLES[SAMPLES[0]].name
     (folder / "stray.txt").write_text("left by hand")
-    refused = warehouse("export", "gainsight", "--run", run, "--out", tmp_path, check=False)
+    refused = warehouse("export", "gainsight", "--run", run, "--output", tmp_path, check=False)
     assert refused.returncode == 1 and str(folder) in refused.stderr and refused.stderr.count("\n") == 1
     assert (folder / "stray.txt").exists()
-    warehouse("export", "gainsight", "--run", run, "--out", tmp_path, "--replace", "-q")
+    warehouse("export", "gainsight", "--run", run, "--output", tmp_path, "--replace", "-q")
     assert not (folder / "stray.txt").exists() and (folder / "layer0" / "layer0_lifetime_data.csv").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]  # no staging folder left behind
 
@@ -103,14 +103,14 @@ def test_a_failed_export_leaves_the_old_folder_and_no_partial_one(tmp_path):
 def test_export_to_a_path_that_is_a_file_fails_cleanly(warehouse, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = warehouse("export", "parquet", "--out", blocker, check=False)
+    result = warehouse("export", "parquet", "--output", blocker, check=False)
     assert result.returncode == 1 and str(blocker) in result.stderr and blocker.read_text() == "x"
 
 
 @pytest.fixture(scope="module")
 def parquet_export(warehouse, tmp_path_factory):
     out = tmp_path_factory.mktemp("pq") / "dataset"
-    warehouse("export", "parquet", "--out", out, "-q")
+    warehouse("export", "parquet", "--output", out, "-q")
     return out
 
 
@@ -260,7 +260,7 @@ def test_csv_export_with_accesses_for_one_run(warehouse, tmp_path):
     """--run selects runs, --accesses adds the raw accesses; CSV files have a header and the same rows."""
     run_dir = SCALESIM_SAMPLES[SAMPLES[0]]
     run_id = int(run_id_of(warehouse, run_dir))
-    warehouse("export", "csv", "--out", tmp_path / "csv", "--run", str(run_id), "--accesses", "-q")
+    warehouse("export", "csv", "--output", tmp_path / "csv", "--run", str(run_id), "--accesses", "-q")
     expected = {k: n for k, n in _tables_with_rows(warehouse.db).items() if k[1] == run_id}
     found = {}
     assert (tmp_path / "csv" / "technologies" / "data.csv").exists()

@@ -117,7 +117,7 @@ def test_parameters_are_stored_with_the_run_and_reach_the_frontend_json(gsdb, ti
     """The last parameters given are kept for the run, and the frontend JSON carries them."""
     gsdb("report", "memtech", "--run", "run", *PARAMS, "--tech", tiny / "techs.csv")
     gsdb("report", "memtech", "--run", "run", "--word-bits", "16")  # only the word width changes
-    gsdb("export", "frontend", "--run", "run", "--out", tiny / "front.json")
+    gsdb("export", "frontend", "--run", "run", "--output", tiny / "front.json")
     report = json.loads((tiny / "front.json").read_text())
     assert report["parameters"] == {"clock_hz": 1e9, "word_bits": 16, "threshold_s": 5e-9, "runtime_cycles": 100}
     assert report["workload"]["name"] == "run" and report["workload"]["layers"] == 1
@@ -129,7 +129,7 @@ def test_parameters_are_stored_with_the_run_and_reach_the_frontend_json(gsdb, ti
     assert _close(report["best_composition"]["energy"]["area_um2"], (2 + 1) * 16 * 0.5)  # gc: 3 words of 16 bits
     assert _close(report["best_composition"]["area"]["area_vs_sram"], 0.25 / 1.0)
     assert report["best_composition"]["area"]["energy_j"] is None
-    again = gsdb("export", "frontend", "--run", "run", "--out", tiny / "front.json", check=False)
+    again = gsdb("export", "frontend", "--run", "run", "--output", tiny / "front.json", check=False)
     assert again.returncode == 1 and "--replace" in again.stderr
 
 

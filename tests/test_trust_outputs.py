@@ -49,8 +49,8 @@ def test_replacing_the_folder_that_holds_the_warehouse_is_refused(tmp_path):
     (data / EXPORT_MARKER).write_text("as if it were an earlier export")
     before = warehouse_fingerprint(db)
     for kind in ("csv", "parquet"):
-        _refused(gsdb("export", kind, "--out", data, "--replace", check=False), str(data), "w.duckdb")
-    _refused(gsdb("export", "gainsight", "--run", "1", "--out", data.parent, "--replace", check=False), "w.duckdb")
+        _refused(gsdb("export", kind, "--output", data, "--replace", check=False), str(data), "w.duckdb")
+    _refused(gsdb("export", "gainsight", "--run", "1", "--output", data.parent, "--replace", check=False), "w.duckdb")
     assert warehouse_fingerprint(db) == before and (data / "notes.txt").read_text() == "mine"
 
 
@@ -60,7 +60,7 @@ def test_replacing_the_folder_that_holds_the_warehouse_is_refused(tmp_path):
     ("query", "SELECT 1", "--output", "{db}"),
     ("query", "--write", "DELETE FROM runs", "--output", "{db}"),
     ("runs", "--output", "{db}.wal"),
-    ("export", "frontend", "--run", "1", "--out", "{db}", "--replace"),
+    ("export", "frontend", "--run", "1", "--output", "{db}", "--replace"),
 ])
 def test_no_output_option_writes_over_the_warehouse(db, gsdb, seeded, args):
     result = gsdb(*[a.format(db=db) for a in args], check=False)
@@ -73,12 +73,12 @@ def test_replace_only_replaces_an_earlier_export(db, gsdb, seeded, tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "thesis.tex").write_text("years of work")
-    _refused(gsdb("export", "parquet", "--out", mine, "--replace", check=False), "not an earlier gainsight-db export")
+    _refused(gsdb("export", "parquet", "--output", mine, "--replace", check=False), "not an earlier gainsight-db export")
     assert [p.name for p in mine.iterdir()] == ["thesis.tex"]
     export = tmp_path / "export"
-    gsdb("export", "csv", "--out", export, "-q")
+    gsdb("export", "csv", "--output", export, "-q")
     assert (export / EXPORT_MARKER).is_file()
-    gsdb("export", "parquet", "--out", export, "--replace", "-q")
+    gsdb("export", "parquet", "--output", export, "--replace", "-q")
     assert list(export.glob("layer_stats/run-1.parquet")) and not list(export.glob("**/*.csv"))
 
 
@@ -91,7 +91,7 @@ def test_an_impossible_clock_is_refused_and_not_stored(db, gsdb, seeded):
     nan = gsdb("report", "memtech", "--run", "1", "--clock-hz", "nan", check=False)
     assert nan.returncode == 2 and "--clock-hz" in nan.stderr and "Traceback" not in nan.stderr
     assert warehouse_fingerprint(db) == seeded
-    gsdb("export", "frontend", "--run", "1", "--out", db.parent / "f.json")
+    gsdb("export", "frontend", "--run", "1", "--output", db.parent / "f.json")
     assert json.loads((db.parent / "f.json").read_text())["workload"]["name"] == "tiny_8x8_ws"
 
 
@@ -139,21 +139,21 @@ def test_a_killed_exports_work_folders_are_removed_and_a_moved_aside_export_rest
     missing; the next export of that target puts the old one back first, then works as usual."""
     tmp_path = tmp_path / "exports"
     target = tmp_path / "out"
-    gsdb("export", "csv", "--out", target, "-q")
+    gsdb("export", "csv", "--output", target, "-q")
     dead = _dead_pid()
     target.rename(tmp_path / f".out.{dead}.old")
     (tmp_path / f".out.{dead}.abc123.partial").mkdir()
     (tmp_path / f".out.{dead}.abc123.partial" / "half.csv").write_text("1,2\n")
-    _refused(gsdb("export", "csv", "--out", target, check=False), "not empty")
+    _refused(gsdb("export", "csv", "--output", target, check=False), "not empty")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and (target / EXPORT_MARKER).is_file()
-    gsdb("export", "parquet", "--out", target, "--replace", "-q")
+    gsdb("export", "parquet", "--output", target, "--replace", "-q")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and list(target.glob("*/run-1.parquet"))
 
 
 def test_work_files_of_a_live_process_are_left_alone(db, gsdb, seeded, tmp_path):
     partial = tmp_path / f".out.{os.getpid()}.xyz.partial"
     partial.mkdir()
-    gsdb("export", "csv", "--out", tmp_path / "out", "-q")
+    gsdb("export", "csv", "--output", tmp_path / "out", "-q")
     assert partial.is_dir()
 
 
@@ -231,7 +231,7 @@ def test_outputs_inside_the_spill_folder_and_simulations_over_the_wal_are_refuse
     config = EXAMPLE_RUN / "inputs" / "tiny_8x8_ws.cfg"
     topology = EXAMPLE_RUN / "inputs" / "tiny3.csv"
     for out in (db.with_name(db.name + ".wal"), spill / "sim"):
-        _refused(gsdb("simulate", "-q", "--topology", topology, "--config", config, "--out", out, check=False),
+        _refused(gsdb("simulate", "-q", "--topology", topology, "--config", config, "--output", out, check=False),
                  "refusing to write there")
     assert warehouse_fingerprint(db) == seeded and not spill.exists()
 
@@ -241,7 +241,7 @@ def test_a_foreign_manifest_does_not_make_a_folder_replaceable(db, gsdb, seeded,
     mine.mkdir()
     (mine / "_manifest.json").write_text('{"tool": "something else"}')
     (mine / "thesis.tex").write_text("years of work")
-    _refused(gsdb("export", "csv", "--out", mine, "--replace", check=False), "not an earlier gainsight-db export")
+    _refused(gsdb("export", "csv", "--output", mine, "--replace", check=False), "not an earlier gainsight-db export")
     assert (mine / "thesis.tex").read_text() == "years of work"
 
 
@@ -249,9 +249,9 @@ def test_the_current_folder_as_output_is_understood(db, gsdb, seeded, tmp_path):
     """`--out .` names the working folder, not a file called '' inside it."""
     here = tmp_path / "here"
     here.mkdir()
-    gsdb("export", "csv", "--out", ".", "-q", cwd=here)
+    gsdb("export", "csv", "--output", ".", "-q", cwd=here)
     assert (here / EXPORT_MARKER).is_file() and list(here.glob("layer_stats/run-1.csv"))
-    gsdb("export", "parquet", "--out", ".", "--replace", "-q", cwd=here)
+    gsdb("export", "parquet", "--output", ".", "--replace", "-q", cwd=here)
     assert list(here.glob("layer_stats/run-1.parquet"))
 
 
@@ -261,7 +261,7 @@ def test_cleaning_up_one_target_leaves_anothers_work_alone(db, gsdb, seeded, tmp
     folder.mkdir()
     other = folder / f".out.{_dead_pid()}.{os.getpid()}.x.partial"
     other.mkdir()
-    gsdb("export", "csv", "--out", folder / "out", "-q")
+    gsdb("export", "csv", "--output", folder / "out", "-q")
     assert other.is_dir()
 
 

@@ -53,11 +53,11 @@ def _run() -> None:
     import duckdb
     import typer
 
-    from gainsight_db.cli.app import build_app
+    from gainsight_db.cli.app import build_command
     from gainsight_db.common.errors import GsdbError
 
     try:
-        code = build_app()(standalone_mode=False)
+        code = build_command().main(prog_name="gsdb", standalone_mode=False)
         # Without standalone mode, click hands back an exit code instead of exiting: 130 for Ctrl-C.
         if isinstance(code, int) and code:
             if code == 130:
@@ -82,10 +82,20 @@ def _run() -> None:
         typer.echo("gsdb: aborted", err=True)
         sys.exit(1)
     except Exception as err:
-        # Usage errors (unknown option, bad value) know how to show themselves; they come from the
-        # click that typer bundles, so they are recognised by what they can do rather than by class.
-        show, code = getattr(err, "show", None), getattr(err, "exit_code", None)
-        if callable(show) and isinstance(code, int):
-            show()
+        # Usage errors (unknown option, bad value) come from the click that typer bundles; they are
+        # recognised by what they carry rather than by class, and shown in the same one-line style
+        # as every other error, with exit code 2.
+        message, code = getattr(err, "format_message", None), getattr(err, "exit_code", None)
+        if callable(message) and isinstance(code, int):
+            if str(message()).strip():  # (a group called without a command has shown its help)
+                typer.echo(f"gsdb: error: {_usage_line(err)}", err=True)
             sys.exit(code)
         raise
+
+
+def _usage_line(err: Exception) -> str:
+    """A usage error as one line, pointing at the command's help."""
+    text = " ".join(str(err.format_message()).split())  # type: ignore[attr-defined]
+    ctx = getattr(err, "ctx", None)
+    path = getattr(ctx, "command_path", None) or "gsdb"
+    return f"{text} (see `{path} --help`)"

@@ -23,6 +23,62 @@ def _root(
     pass
 
 
+# One example per command, shown at the end of its help (tests/test_cli_style.py checks that every
+# command has one and that it parses).
+EXAMPLES: dict[str, str] = {
+    "gsdb": "gsdb ingest examples/scalesim_tiny_8x8_ws && gsdb report layers",
+    "ingest": "gsdb ingest examples/scalesim_tiny_8x8_ws",
+    "simulate": "gsdb simulate --topology net.csv --config scale.cfg",
+    "query": "gsdb query \"SELECT layer, buffer, count(*) FROM lifetimes GROUP BY ALL\" -f csv",
+    "sql": "gsdb sql layer_stats --dialect spark",
+    "runs": "gsdb runs -f json",
+    "tables": "gsdb tables",
+    "schema": "gsdb schema lifetimes",
+    "audit": "gsdb audit --run tiny_8x8_ws --all",
+    "compact": "gsdb compact --db warehouse/gainsight.duckdb",
+    "report": "gsdb report layers --run tiny_8x8_ws",
+    "report lifetimes": "gsdb report lifetimes --run tiny_8x8_ws --layer 0 -f csv -o lifetimes.csv",
+    "report layers": "gsdb report layers --run tiny_8x8_ws --buffer ifmap",
+    "report run": "gsdb report run --run tiny_8x8_ws",
+    "report histogram": "gsdb report histogram --run tiny_8x8_ws --layer 0",
+    "report memtech": "gsdb report memtech --run tiny_8x8_ws --clock-hz 1e9",
+    "report composition": "gsdb report composition --run tiny_8x8_ws",
+    "report aie": "gsdb report aie --level summary",
+    "export": "gsdb export parquet -o tables",
+    "export gainsight": "gsdb export gainsight --run tiny_8x8_ws -o processed",
+    "export parquet": "gsdb export parquet -o tables --replace",
+    "export csv": "gsdb export csv --run tiny_8x8_ws -o tables-csv",
+    "export frontend": "gsdb export frontend --run tiny_8x8_ws -o frontend.json",
+    "export aie": "gsdb export aie --run whole_array -o aie-files",
+    "plot": "gsdb plot lifetimes --run tiny_8x8_ws -o lifetimes.png",
+    "plot lifetimes": "gsdb plot lifetimes --run tiny_8x8_ws -o lifetimes.png",
+    "plot runs": "gsdb plot runs -o cycles.svg",
+    "plot memtech": "gsdb plot memtech --run tiny_8x8_ws -o memtech.pdf",
+}
+
+
+def build_command():
+    """The `gsdb` command as click runs it: the application, with each command's example at the end
+    of its help and flags shown without a value type (they take none)."""
+    from typer._click.core import Context  # the click that typer bundles
+
+    command = typer.main.get_command(build_app())
+
+    def walk(cmd, path: str):
+        yield cmd, path
+        for name, sub in getattr(cmd, "commands", {}).items():
+            yield from walk(sub, f"{path} {name}".strip())
+
+    for cmd, path in walk(command, ""):
+        example = EXAMPLES.get(path or "gsdb")
+        if example is not None:
+            cmd.epilog = f"Example: {example}"
+        for param in (*cmd.params, cmd.get_help_option(Context(cmd))):
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+    return command
+
+
 def build_app() -> typer.Typer:
     """The `gsdb` command with every command and group."""
     app = typer.Typer(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
@@ -10,17 +12,31 @@ from gainsight_db.cli.options import (
     DbOption,
     FormatOption,
     OutputOption,
-    RunOption,
+    RunsOption,
     open_warehouse,
     warn,
 )
 from gainsight_db.cli.output import OutputFormat, emit_relation
+from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.staging import refuse_protected
 from gainsight_db.warehouse.connection import DEFAULT_DB
 
 
+def _query_text(sql: str | None, file: Path | None) -> str:
+    """The SQL to run: the argument, standard input for `-`, or the file given with --file."""
+    if (sql is None) == (file is None):
+        raise typer.BadParameter("give the SQL as an argument, `-` to read it from standard input, or --file FILE")
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise GsdbError(f"{file}: cannot read SQL: {getattr(err, 'strerror', None) or err}") from err
+    return sys.stdin.read() if sql == "-" else sql
+
+
 def query(
-    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse.")],
+    sql: Annotated[Optional[str], typer.Argument(help="SQL to run against the warehouse; `-` reads it from standard input.")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", help="Read the SQL from FILE.")] = None,
     db: DbOption = DEFAULT_DB,
     format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
@@ -32,6 +48,7 @@ def query(
     show_sql: Annotated[bool, typer.Option("--show-sql", help="Print the SQL as run (after translation) on stderr.")] = False,
 ) -> None:
     """Run ad-hoc SQL and print the result."""
+    sql = _query_text(sql, file)
     with open_warehouse(db, write=write) as wh:
         if not write:
             wh.seal()
@@ -88,7 +105,7 @@ def schema(
 
 
 def audit(
-    run: RunOption = None,
+    run: RunsOption = None,
     all_rows: Annotated[bool, typer.Option("--all", help="Show every row, not only the differences.")] = False,
     db: DbOption = DEFAULT_DB,
     format: FormatOption = OutputFormat.table,
@@ -96,4 +113,4 @@ def audit(
 ) -> None:
     """Trace access counts against DETAILED_ACCESS_REPORT.csv (differences only, unless --all)."""
     with open_warehouse(db, write=False) as wh:
-        emit_relation(wh.audit_relation(run, all_rows), format, output, wh.protected_paths)
+        emit_relation(wh.audit_relation(run or None, all_rows), format, output, wh.protected_paths)

@@ -4,27 +4,24 @@ report, postprocess_aie_trace.py's files, Parquet or CSV datasets."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from gainsight_db.cli.options import DbOption, RequiredRunOption, open_warehouse
+from gainsight_db.cli.options import DbOption, OneRunOption, RunsOption, open_warehouse
 from gainsight_db.warehouse.connection import DEFAULT_DB
 
 app = typer.Typer(help="Write files for other tools (GainSight layout, Parquet, CSV).", no_args_is_help=True)
 
-OutOption = Annotated[Path, typer.Option("--out", help="Folder to write (moved into place when complete).")]
+OutOption = Annotated[Path, typer.Option("--output", "-o", help="Folder to write (moved into place when complete).")]
 ReplaceOption = Annotated[bool, typer.Option("--replace", help="Replace the folder if it holds an earlier export (its .gainsight-db-export marker).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")]
-RunsOption = Annotated[
-    Optional[list[str]], typer.Option("--run", help="Run name or id; repeat for several (default: every run).")
-]
 RawOption = Annotated[bool, typer.Option("--accesses", help="Also export the raw accesses (one row per trace cell).")]
 
 
 @app.command()
 def gainsight(
-    run: RequiredRunOption, out: OutOption, replace: ReplaceOption = False, quiet: QuietOption = False,
+    out: OutOption, run: OneRunOption = None, replace: ReplaceOption = False, quiet: QuietOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """GainSight's processed-data layout: OUT/<run>/layer<i>/layer<i>_{lifetime,aggregate}_data.csv."""
@@ -65,8 +62,8 @@ def csv(
 
 @app.command()
 def frontend(
-    run: RequiredRunOption,
-    out: Annotated[Path, typer.Option("--out", help="JSON file to write.")],
+    out: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")],
+    run: OneRunOption = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite the file if it exists.")] = False,
     quiet: QuietOption = False,
     db: DbOption = DEFAULT_DB,
@@ -81,7 +78,7 @@ def frontend(
 
 @app.command("aie")
 def export_aie_command(
-    run: RequiredRunOption, out: OutOption, replace: ReplaceOption = False, quiet: QuietOption = False,
+    out: OutOption, run: OneRunOption = None, replace: ReplaceOption = False, quiet: QuietOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """postprocess_aie_trace.py's files for one trace: OUT/<tile>.json per core, details.md, index.json,

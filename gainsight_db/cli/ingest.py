@@ -84,7 +84,7 @@ def ingest(
 def simulate(
     topology: Annotated[Path, typer.Option("--topology", help="SCALE-Sim topology (.csv): conv or GEMM (M, N, K).")],
     config: Annotated[Path, typer.Option("--config", help="SCALE-Sim config (.cfg).")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Fresh folder for SCALE-Sim's output (default: under the warehouse folder).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--output", "-o", help="Fresh folder for SCALE-Sim's output (default: under the warehouse folder).")] = None,
     db: DbOption = DEFAULT_DB,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
     keep_csv: Annotated[bool, typer.Option("--keep-csv", help="Also write SCALE-Sim's trace CSVs (they are ingested from memory either way).")] = False,

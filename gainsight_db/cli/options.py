@@ -17,8 +17,16 @@ DbOption = Annotated[
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.")]
-RunOption = Annotated[Optional[str], typer.Option("--run", help="Run name or run id (see `gsdb runs`).")]
-RequiredRunOption = Annotated[str, typer.Option("--run", help="Run name or run id (see `gsdb runs`).")]
+# `--run` is a run name or id everywhere. Commands that cover several runs take it repeated, and
+# without it cover every run; commands about one run take it once, and without it use the
+# warehouse's only run (several runs: an error listing them).
+RunsOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--run", help="Run name or id (see `gsdb runs`); repeat for several (default: every run)."),
+]
+OneRunOption = Annotated[
+    Optional[str], typer.Option("--run", help="Run name or id (see `gsdb runs`; default: the warehouse's only run).")
+]
 LayerOption = Annotated[Optional[int], typer.Option("--layer", min=0, help="SCALE-Sim LayerID (0-based).")]
 ThreadsOption = Annotated[Optional[int], typer.Option("--threads", min=1, help="DuckDB worker threads.")]
 MemoryOption = Annotated[

@@ -10,14 +10,15 @@ import typer
 from gainsight_db.cli.options import (
     DbOption,
     LayerOption,
-    RequiredRunOption,
+    OneRunOption,
+    RunsOption,
     open_warehouse,
 )
 from gainsight_db.warehouse.connection import DEFAULT_DB
 
 app = typer.Typer(help="Pictures of lifetimes, cycles and technologies (PNG, SVG or PDF).", no_args_is_help=True)
 
-PictureOption = Annotated[Path, typer.Option("--out", help="Picture file: .png, .svg or .pdf.")]
+PictureOption = Annotated[Path, typer.Option("--output", "-o", help="Picture file: .png, .svg or .pdf.")]
 
 
 def _plot(db: Path, kind: str, out: Path, **options) -> None:
@@ -27,22 +28,45 @@ def _plot(db: Path, kind: str, out: Path, **options) -> None:
 
 
 @app.command()
-def lifetimes(run: RequiredRunOption, out: PictureOption, layer: LayerOption = None, db: DbOption = DEFAULT_DB) -> None:
-    """Lifetime distribution per buffer (log2 bins; log axes where the data span decades)."""
-    _plot(db, "lifetimes", out, run=run, layer=layer)
+def lifetimes(
+    out: Annotated[Optional[Path], typer.Option("--output", "-o", help="Picture file: .png, .svg or .pdf.")] = None,
+    per_layer: Annotated[Optional[Path], typer.Option(
+        "--per-layer", help="Folder to write one picture per layer into, as GainSight does: layer<i>_graph.png.")] = None,
+    run: OneRunOption = None,
+    layer: LayerOption = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="With --per-layer: replace the folder if it holds an earlier export (its .gainsight-db-export marker).")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Lifetime distribution per buffer: log2 bins on one log2 axis, the short-lifetime threshold and
+    each gain cell's retention marked; all layers merged, one layer (--layer), or every layer in its
+    own file (--per-layer)."""
+    if (out is None) == (per_layer is None):
+        raise typer.BadParameter("give either --output FILE or --per-layer DIR")
+    if per_layer is None:
+        if replace:
+            raise typer.BadParameter("--replace applies to --per-layer (--output replaces its file)")
+        _plot(db, "lifetimes", out, run=run, layer=layer)
+        return
+    if layer is not None:
+        raise typer.BadParameter("--layer and --per-layer are alternatives")
+    with open_warehouse(db, write=False) as wh:
+        written = wh.plot_lifetimes_per_layer(run, per_layer, replace=replace)
+    typer.echo(f"wrote {len(written)} pictures into {per_layer}")
 
 
 @app.command()
 def runs(
     out: PictureOption,
-    run: Annotated[Optional[list[str]], typer.Option("--run", help="Run name or id; repeat (default: every run).")] = None,
+    run: RunsOption = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Total cycles per layer across runs (stacked bars)."""
+    """Total cycles per layer across runs: stacked bars labelled by array and dataflow, layers named
+    as in the topology, each run's total on top."""
     _plot(db, "runs", out, run=run or None)
 
 
 @app.command()
-def memtech(run: RequiredRunOption, out: PictureOption, db: DbOption = DEFAULT_DB) -> None:
+def memtech(out: PictureOption, run: OneRunOption = None, db: DbOption = DEFAULT_DB) -> None:
     """Fit, area and energy per technology relative to SRAM (settings from `gsdb report memtech`)."""
     _plot(db, "memtech", out, run=run)

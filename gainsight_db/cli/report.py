@@ -14,8 +14,7 @@ from gainsight_db.cli.options import (
     FormatOption,
     LayerOption,
     OutputOption,
-    RequiredRunOption,
-    RunOption,
+    RunsOption,
     open_warehouse,
 )
 from gainsight_db.cli.output import OutputFormat, emit_relation
@@ -33,21 +32,21 @@ Level = enum.Enum("Level", {level: level for level in AIE_LEVELS}, type=str)
 BufferOption = Annotated[Optional[Buffer], typer.Option("--buffer", help="Only this on-chip buffer.")]
 
 
-def _report(db: Path, name: str, fmt: OutputFormat, output: Path | None, run: str | None = None,
+def _report(db: Path, name: str, fmt: OutputFormat, output: Path | None, run: list[str] | None = None,
             layer: int | None = None, buffer: Any = None, **settings: Any) -> None:
     """Print `Warehouse.report(name, ...)`; the warehouse is opened writable only to store settings."""
     changes = any(v is not None and v is not False for key, v in settings.items() if key != "level")
     with open_warehouse(db, write=changes) as wh:
         if output is not None:
             refuse_protected(output, wh.protected_paths)  # before any setting is stored
-        relation = wh.report_relation(name, run, layer, buffer.value if buffer is not None else None,
+        relation = wh.report_relation(name, run or None, layer, buffer.value if buffer is not None else None,
                                       **settings)
         emit_relation(relation, fmt, output, wh.protected_paths)
 
 
 @app.command()
 def lifetimes(
-    run: RunOption = None, layer: LayerOption = None, buffer: BufferOption = None,
+    run: RunsOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """One row per data lifetime (write, last read, lifetime in cycles, reads)."""
@@ -56,7 +55,7 @@ def lifetimes(
 
 @app.command()
 def layers(
-    run: RunOption = None, layer: LayerOption = None, buffer: BufferOption = None,
+    run: RunsOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """GainSight's per-layer table: lifetime statistics, reads, writes, frequencies, footprint."""
@@ -65,7 +64,7 @@ def layers(
 
 @app.command("run")
 def run_report(
-    run: RunOption = None, buffer: BufferOption = None,
+    run: RunsOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """The same statistics over all layers of each run, per buffer and for all buffers ('all')."""
@@ -74,17 +73,17 @@ def run_report(
 
 @app.command()
 def histogram(
-    run: RunOption = None, layer: LayerOption = None, buffer: BufferOption = None,
+    run: RunsOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
     """Lifetimes per log2-spaced bin (bin k holds [2^(k-1), 2^k) cycles; bin 0 holds 0)."""
     _report(db, "histogram", format, output, run, layer, buffer)
 
 
-ClockOption = Annotated[Optional[float], typer.Option("--clock-hz", min=1e-9, help="Clock frequency (Hz); stored for the run.")]
-WordOption = Annotated[Optional[int], typer.Option("--word-bits", min=1, help="Word width (bits); stored for the run.")]
+ClockOption = Annotated[Optional[float], typer.Option("--clock-hz", min=1e-9, help="Clock frequency (Hz); stored for the runs reported.")]
+WordOption = Annotated[Optional[int], typer.Option("--word-bits", min=1, help="Word width (bits); stored for the runs reported.")]
 ThresholdOption = Annotated[
-    Optional[float], typer.Option("--threshold-s", min=1e-18, help="Short-lifetime threshold (s); stored for the run.")
+    Optional[float], typer.Option("--threshold-s", min=1e-18, help="Short-lifetime threshold (s); stored for the runs reported.")
 ]
 TechOption = Annotated[
     Optional[Path], typer.Option("--tech", help="Technology table (CSV or JSON) replacing the warehouse's.")
@@ -94,7 +93,7 @@ DefaultTechOption = Annotated[bool, typer.Option("--default-tech", help="Go back
 
 @app.command()
 def memtech(
-    run: RequiredRunOption, clock_hz: ClockOption = None, word_bits: WordOption = None,
+    run: RunsOption = None, clock_hz: ClockOption = None, word_bits: WordOption = None,
     threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
@@ -105,7 +104,7 @@ def memtech(
 
 @app.command()
 def composition(
-    run: RequiredRunOption, clock_hz: ClockOption = None, word_bits: WordOption = None,
+    run: RunsOption = None, clock_hz: ClockOption = None, word_bits: WordOption = None,
     threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
 ) -> None:
@@ -116,7 +115,7 @@ def composition(
 
 @app.command("aie")
 def report_aie(
-    run: RunOption = None,
+    run: RunsOption = None,
     level: Annotated[Level, typer.Option("--level", help="What to list: per-core iterations (as details.md), cores, "
                                          "aggregate iterations, run summary, kernel calls or LOCK_STALL spans.")]
     = Level.iterations,

@@ -3,12 +3,14 @@ and the audit of trace counts against SCALE-Sim's own report."""
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import duckdb
 
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.results import one_row
 from gainsight_db.common.sql_text import quote_identifier, quote_literal
-from gainsight_db.warehouse.runs import resolve_run
+from gainsight_db.warehouse.runs import resolve_runs
 
 RUNS_SQL = """
     SELECT r.run_id, r.kind, r.name, r.format_version, r.layer_count AS layers, r.dataflow,
@@ -62,12 +64,17 @@ SCHEMA_SQL = """
 """
 
 
-def audit_query(con: duckdb.DuckDBPyConnection, run: str | int | None, all_rows: bool) -> tuple[str, list]:
-    """Trace access counts against DETAILED_ACCESS_REPORT.csv: the differences, or every row."""
+def audit_query(con: duckdb.DuckDBPyConnection, run: str | int | Iterable[str | int] | None,
+                all_rows: bool) -> tuple[str, list]:
+    """Trace access counts against DETAILED_ACCESS_REPORT.csv: the differences, or every row; for
+    every run, or the run(s) given."""
     conditions, params = [], []
     if run is not None:
-        conditions.append("a.run_id = ?")
-        params.append(resolve_run(con, str(run)))
+        run_ids = resolve_runs(con, [run] if isinstance(run, (str, int)) else run)
+        if not run_ids:
+            raise GsdbError("audit: an empty list of runs (give None for every run)")
+        conditions.append(f"a.run_id IN ({', '.join('?' for _ in run_ids)})")
+        params.extend(run_ids)
     if not all_rows:
         conditions.append("NOT a.matches")
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""

@@ -4,12 +4,16 @@ and buffer. `gsdb report NAME` and `Warehouse.report(NAME)` both run what `repor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Union
 
 import duckdb
 
 from gainsight_db.common.buffers import BUFFERS, buffer_order
 from gainsight_db.common.errors import GsdbError
-from gainsight_db.warehouse.runs import resolve_run
+from gainsight_db.warehouse.runs import resolve_runs
+
+# A run given by name or id, several of them, or None for every run.
+RunSelection = Union[str, int, Iterable[Union[str, int]], None]
 
 _BUFFER_ORDER = buffer_order("v.buffer")
 _CORE_JOIN = "LEFT JOIN aie_cores AS c ON c.run_id = v.run_id AND c.pid = v.pid"
@@ -26,7 +30,6 @@ class Report:
     kind: str = "scalesim"  # the kind of run it reports on
     by_layer: bool = True  # takes a layer filter
     by_buffer: bool = True  # takes a buffer filter
-    run_required: bool = False
 
 
 # Report name -> its query. The AI Engine report has one entry per level (`aie` is `aie:iterations`).
@@ -39,13 +42,13 @@ REPORTS: dict[str, Report] = {
     "lifetimes": Report("lifetimes", "v.*", f"v.run_id, v.layer, {_BUFFER_ORDER}, v.addr, v.write_cycle"),
     "histogram": Report("lifetime_histogram", "v.*", f"v.run_id, v.layer, {_BUFFER_ORDER}, v.bin"),
     "memtech": Report(
-        "memtech", "v.* EXCLUDE (run_id)", f"{_BUFFER_ORDER}, v.technology <> 'sram', v.technology",
-        by_layer=False, by_buffer=False, run_required=True,
+        "memtech", "v.* EXCLUDE (run_id)", f"v.run_id, {_BUFFER_ORDER}, v.technology <> 'sram', v.technology",
+        by_layer=False, by_buffer=False,
     ),
     "composition": Report(
         "memtech_composition", "v.* EXCLUDE (run_id)",
-        f"v.objective, CASE v.buffer WHEN 'total' THEN {len(BUFFERS)} ELSE {_BUFFER_ORDER} END",
-        by_layer=False, by_buffer=False, run_required=True,
+        f"v.run_id, v.objective, CASE v.buffer WHEN 'total' THEN {len(BUFFERS)} ELSE {_BUFFER_ORDER} END",
+        by_layer=False, by_buffer=False,
     ),
 }
 
@@ -88,25 +91,38 @@ def find_report(name: str, level: str | None = None) -> Report:
     return REPORTS[name]
 
 
+def report_runs(con: duckdb.DuckDBPyConnection, name: str, run: RunSelection = None,
+                level: str | None = None) -> list[int] | None:
+    """The run ids report `name` is asked for: None for every run of its kind, else those given (a
+    run name or id, or several)."""
+    report = find_report(name, level)
+    if run is None:
+        return None
+    runs = [run] if isinstance(run, (str, int)) else list(run)
+    if not runs:
+        raise GsdbError(f"report {name}: an empty list of runs (give None for every run)")
+    return resolve_runs(con, runs, kind=report.kind)
+
+
 def report_query(
-    con: duckdb.DuckDBPyConnection, name: str, run: str | int | None = None, layer: int | None = None,
+    con: duckdb.DuckDBPyConnection, name: str, run: RunSelection = None, layer: int | None = None,
     buffer: str | None = None, level: str | None = None,
 ) -> tuple[str, list]:
-    """The SQL (and its parameters) of report `name` for the runs of its kind, or the given run,
+    """The SQL (and its parameters) of report `name` for the runs of its kind, or the given runs,
     layer and buffer."""
     report = find_report(name, level)
-    if run is None and report.run_required:
-        raise GsdbError(f"report {name}: give the run (a run name or id)")
     for given, allowed, what in ((layer, report.by_layer, "layer"), (buffer, report.by_buffer, "buffer")):
         if given is not None and not allowed:
             raise GsdbError(f"report {name}: has no {what} filter")
     conditions, params = ["r.kind = ?"], [report.kind]
-    if run is not None:
-        conditions.append("v.run_id = ?")
-        params.append(resolve_run(con, str(run), kind=report.kind))
+    run_ids = report_runs(con, name, run, level)
+    if run_ids is not None:
+        conditions.append(f"v.run_id IN ({', '.join('?' for _ in run_ids)})")
+        params.extend(run_ids)
     if layer is not None:
         if isinstance(layer, bool) or not isinstance(layer, int) or layer < 0:
             raise GsdbError(f"layer {layer!r}: expected a LayerID, an integer >= 0")
+        _check_layer_exists(con, layer, run_ids)
         conditions.append("v.layer = ?")
         params.append(layer)
     if buffer is not None:
@@ -117,3 +133,20 @@ def report_query(
     sql = (f"SELECT r.name AS run, {report.columns} FROM {report.view} AS v JOIN runs AS r USING (run_id) "
            f"{report.joins} WHERE {' AND '.join(conditions)} ORDER BY {report.order}")
     return sql, params
+
+
+def _check_layer_exists(con: duckdb.DuckDBPyConnection, layer: int, run_ids: list[int] | None) -> None:
+    """A LayerID that none of the runs asked for has is an error, not an empty result."""
+    where = f"run_id IN ({', '.join('?' for _ in run_ids)})" if run_ids is not None else (
+        "run_id IN (SELECT run_id FROM runs WHERE kind = 'scalesim')")
+    (count, largest), = con.execute(f"SELECT count(*) FILTER (layer = ?), max(layer) FROM layers WHERE {where}",
+                                    [layer, *(run_ids or [])]).fetchall()
+    if count:
+        return
+    if run_ids is not None and len(run_ids) == 1:
+        (name,), = con.execute("SELECT name FROM runs WHERE run_id = ?", run_ids).fetchall()
+        which = f"run {name}"
+    else:
+        which = "the runs asked for" if run_ids is not None else "any SCALE-Sim run"
+    span = f"LayerIDs go from 0 to {largest}" if largest is not None else "they have no layers"
+    raise GsdbError(f"layer {layer}: no such layer in {which} ({span})")
