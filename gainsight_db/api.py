@@ -448,7 +448,7 @@ class Warehouse:
     ):
         """Write files for other tools into `out`, all at once:
         - "gainsight": GainSight's out/<run>/layer<i>/layer<i>_{lifetime,aggregate}_data.csv (one run);
-        - "parquet" / "csv": every report table, partitioned by run (every run, or those given);
+        - "parquet" / "csv": every report table, one file per run (every run, or those given) in a folder per table;
           accesses=True adds the raw accesses;
         - "frontend": GainSight's frontend report as a JSON file (one run);
         - "aie": postprocess_aie_trace.py's files for one AI Engine run.

@@ -429,9 +429,19 @@ def ingest_aie_trace(
         progress.advance(size, path.name)
     cores, kernels = con.execute(
         """SELECT count(*), coalesce(sum(kernels), 0) FROM aie_cores WHERE run_id = ?""", [run_id]
-    ).fetchone()
+    ).fetchall()[0]
+    if warn is not None and cores and parameters.warmup is not None and parameters.iterations is not None:
+        _warn_iteration_mismatch(con, path, run_id, warn)
     detail = f"{events:,} events, {cores} core{'s' if cores != 1 else ''}, {kernels} kernel calls"
     return IngestResult(run_id, path.stem, "aie", source_path, 0, 0, events, replaced, 0, detail)
+
+
+def _warn_iteration_mismatch(con: duckdb.DuckDBPyConnection, path: Path, run_id: int, warn) -> None:
+    """Say when a core's iterations differ from warmup + iterations, or no performance iteration is
+    common to all cores (the summary's diagnosis), so that an empty aggregate does not pass unseen."""
+    (diagnosis,) = con.execute("SELECT diagnosis FROM aie_aggregate_summary WHERE run_id = ?", [run_id]).fetchall()[0]
+    if diagnosis is not None:
+        warn(f"{path}: {diagnosis}")
 
 
 def _store(con, path, run_id, ingest_id, started_at, ledger, layout, events, size, parameters, parameters_from,

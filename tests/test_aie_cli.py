@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from aie_compare import CORE0, CORE1, CORE2, PARAMS, cli_options, core, write_trace
-from aie_reference import Params, analyse, write_outputs
+from aie_reference import Params, aggregate, analyse, write_outputs
 from conftest import AIE_DATA
 
 from gainsight_db.common.staging import EXPORT_MARKER
@@ -134,3 +134,23 @@ def test_report_levels_and_formats(tmp_path, gsdb):
     kernels = gsdb("report", "aie", "--level", "kernels", "--run", "multi", "--format", "ndjson").stdout.splitlines()
     assert len(kernels) == 7 + 5 + 5
     assert "no such run" in gsdb("report", "aie", "--run", "missing", check=False).stderr
+
+
+def test_a_one_iteration_trace_ingested_as_eleven_warns_and_the_summary_says_why(gsdb):
+    """Issue 14: with --warmup 1 --iterations 10 on a trace of one iteration the ingest printed only
+    its counts, and `--level summary` was empty with no reason given."""
+    trace = AIE_DATA / "ChengyueWang_mlir-aie__01_chengyue_single_core__trace_mm.json"
+    params = Params(**{**SAMPLE_PARAMS.__dict__, "warmup": 1, "iterations": 10})
+    (reference,) = analyse(json.loads(trace.read_text()), params)
+    kernels = sum(i["num_kernels"] for i in reference["iterations"])
+    assert (reference["tile_name"], reference["detected_total_iterations"], kernels) == ("tile2,0", 1, 102)
+    assert aggregate([reference], params) == {"note": "No common perf iterations across all cores."}
+    result = gsdb("ingest", trace, *cli_options(params))
+    assert result.stdout.rstrip().endswith("1 core, 102 kernel calls")
+    why = ("expected 11 iterations per core (warmup 1 + iterations 10), detected 1 on tile2,0: "
+           "no performance iteration is common to all cores, so there is nothing to aggregate")
+    assert result.stderr == f"gsdb: warning: {trace.resolve()}: {why}\n"
+    summary = json.loads(gsdb("report", "aie", "--level", "summary", "--format", "json").stdout)
+    assert [(s["count"], s["note"], s["diagnosis"]) for s in summary] == [
+        (0, "No common perf iterations across all cores.", why)]
+    assert why in gsdb("report", "aie", "--level", "summary").stdout

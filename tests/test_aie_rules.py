@@ -181,8 +181,9 @@ def test_trace_without_cores(wh):
     run_id = ingest([{"name": "process_name", "ph": "M", "pid": 3, "args": {"name": "memtile_trace for tile0,1"}},
                      {"name": "PORT_RUNNING_0", "ph": "B", "ts": 4, "pid": 3, "tid": 0, "args": {}}])
     assert con.execute("SELECT count(*) FROM aie_cores WHERE run_id = ?", [run_id]).fetchone()[0] == 0
-    assert con.execute("SELECT cores, count, note FROM aie_aggregate_summary WHERE run_id = ?", [run_id]).fetchone() == (
-        0, 0, "No cores to aggregate.")
+    assert con.execute("SELECT cores, count, note, diagnosis FROM aie_aggregate_summary WHERE run_id = ?",
+                       [run_id]).fetchone() == (0, 0, "No cores to aggregate.",
+                                                "no process of the trace is an AI Engine core (a process_name holding 'core_trace')")
 
 
 def test_more_iterations_than_expected(wh):
@@ -221,8 +222,9 @@ def test_unknown_parameters(wh):
     run_id = ingest(CORE0, unknown, reference=False)  # the reference needs every parameter
     assert _core(con, run_id, 0)[5:] == (3, None, None, None)
     assert {(r[1], r[9]) for r in _iterations(con, run_id, 0)} == {(None, None)}
-    assert con.execute("SELECT note FROM aie_aggregate_summary WHERE run_id = ?", [run_id]).fetchone()[0] == (
-        "Warmup and iterations are unknown: no performance window.")
+    assert con.execute("SELECT note, diagnosis FROM aie_aggregate_summary WHERE run_id = ?", [run_id]).fetchone() == (
+        "Warmup and iterations are unknown: no performance window.",
+        "warmup and iterations were not given: ingest the trace again with --warmup and --iterations")
 
 
 def test_old_event_names_give_the_same_results(wh):
@@ -259,3 +261,54 @@ def test_file_layouts_give_the_same_results(wh, layout):
     expected_layout = "traceEvents" if layout == "traceEvents object" else "array"
     assert con.execute("SELECT layout, events FROM aie_runs WHERE run_id = ?", [run_id]).fetchone() == (
         expected_layout, len(CORE0))
+
+
+def _ingest_warned(con, folder, events, params):
+    """Ingest a synthetic trace in-process; returns its run id and the warnings of the ingest."""
+    from aie_compare import options
+
+    from gainsight_db.loaders.ingest import ingest
+
+    path = write_trace(folder / f"t{next(_names)}.json", events)
+    warnings = []
+    (result,) = ingest(con, [path], aie=options(params), warn=warnings.append)
+    return result.run_id, path, warnings
+
+
+def _diagnosis(con, run_id):
+    return con.execute("SELECT count, diagnosis FROM aie_aggregate_summary WHERE run_id = ?", [run_id]).fetchall()[0]
+
+
+@pytest.mark.parametrize("warmup, iterations, count, diagnosis", [
+    # cores 0, 1, 2 have 3, 2 and 2 iterations (aie_compare). Expected 1 + 2 = 3: the windows are
+    # {1, 2}, {1} and {1}, so 1 of the 2 performance iterations is common to all cores.
+    (1, 2, 1, "expected 3 iterations per core (warmup 1 + iterations 2), detected 2 on tile1,2, 2 on tile2,2: "
+              "1 of the 2 performance iterations are common to all cores"),
+    # expected 2 + 3 = 5: core 0's window is {2}; cores 1 and 2, with 2 iterations, have an empty one
+    (2, 3, 0, "expected 5 iterations per core (warmup 2 + iterations 3), detected 3 on tile0,2, 2 on tile1,2, "
+              "2 on tile2,2: no performance iteration is common to all cores, so there is nothing to aggregate"),
+    # expected 0 + 1 = 1: every core has more; iteration 0 is the performance window of each
+    (0, 1, 1, "expected 1 iteration per core (warmup 0 + iterations 1), detected 3 on tile0,2, 2 on tile1,2, "
+              "2 on tile2,2: iterations from 1 on are labelled extra and left out"),
+    (1, 0, 0, "iterations is 0: no performance iteration to aggregate"),
+], ids=["fewer", "none-common", "more", "zero-iterations"])
+def test_the_summary_says_why_iterations_are_missing_and_the_ingest_warns(
+        wh, tmp_path, warmup, iterations, count, diagnosis):
+    """Issue 14: a mismatch between the iterations expected (warmup + iterations) and those detected
+    on each core, or no performance iteration common to all cores, is said on stderr at ingest and
+    in the summary's diagnosis, with the numbers; an ingest that finds what it expects says nothing."""
+    con, _ = wh
+    params = Params(**{**P.__dict__, "warmup": warmup, "iterations": iterations})
+    expected = analyse(CORE0 + CORE1 + CORE2, params)  # the reference's detected counts back the numbers above
+    assert [c["detected_total_iterations"] for c in expected] == [3, 2, 2]
+    assert aggregate(expected, params).get("count", 0) == count
+    run_id, path, warnings = _ingest_warned(con, tmp_path, CORE0 + CORE1 + CORE2, params)
+    assert _diagnosis(con, run_id) == (count, diagnosis)
+    assert warnings == [f"{path}: {diagnosis}"]
+
+
+def test_no_diagnosis_and_no_warning_when_every_core_has_the_iterations_expected(wh, tmp_path):
+    """Core 0 alone: 3 iterations detected, warmup 1 + iterations 2 expected."""
+    con, _ = wh
+    run_id, _, warnings = _ingest_warned(con, tmp_path, CORE0, P)
+    assert _diagnosis(con, run_id) == (2, None) and warnings == []

@@ -1,5 +1,5 @@
 """`gsdb export gainsight|parquet|csv`: GainSight's per-layer files, and datasets for BI tools that
-are complete, partitioned by run, carry their provenance, and appear all at once or not at all."""
+are complete, one file per run, carry their provenance, and appear all at once or not at all."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from conftest import SCALESIM_SAMPLES, cli_runner, run_id_of
+from conftest import AIE_DATA, SCALESIM_SAMPLES, cli_runner, run_id_of
 from lifetime_reference import analyse, close, layer_stats
 from trace_reference import run_accesses, total_cycles
 
@@ -23,13 +26,16 @@ from gainsight_db.common.staging import EXPORT_MARKER, staged_folder
 GAINSIGHT_AGGREGATE = ("data_type", "lifetime_mean", "lifetime_median", "lifetime_p90", "lifetime_max",
                        "read_freq_pct", "write_freq_pct", "reads", "writes", "footprint_words")
 SAMPLES = ("v3_api_tiny_8x8_ws", "v3_api_small3_16x16_os")
+AIE_SAMPLE = "Xilinx_mlir-aie__section-4b__trace_4b.json"
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     db = tmp_path_factory.mktemp("exports") / "gainsight.duckdb"
     gsdb = cli_runner(db)
-    gsdb("ingest", *(SCALESIM_SAMPLES[s] for s in SAMPLES), "--quiet")
+    # and a small AI Engine trace, for its list and JSON columns
+    gsdb("ingest", *(SCALESIM_SAMPLES[s] for s in SAMPLES), AIE_DATA / AIE_SAMPLE, "--warmup", "0", "--iterations", "1",
+         "--quiet")
     gsdb.db = db
     return gsdb
 
@@ -124,13 +130,15 @@ def _tables_with_rows(db: Path) -> dict[tuple[str, int], int]:
         con.close()
 
 
-def test_parquet_export_holds_every_table_of_every_run_partitioned_by_run(warehouse, parquet_export):
-    """One Hive partition per run and table; rows equal the warehouse's; raw accesses only on request."""
+def test_parquet_export_holds_every_table_of_every_run_one_file_per_run(warehouse, parquet_export):
+    """One folder per table and one file per run in it; rows equal the warehouse's; raw accesses only
+    on request."""
     expected = {k: n for k, n in _tables_with_rows(warehouse.db).items() if k[0] != "accesses"}
     found = {}
     for table_dir in parquet_export.iterdir():
         if table_dir.is_dir() and table_dir.name != "technologies":
-            table = ds.dataset(table_dir, format="parquet", partitioning="hive").to_table()
+            assert all(p.name.startswith("run-") and p.suffix == ".parquet" for p in table_dir.iterdir())
+            table = ds.dataset(table_dir, format="parquet").to_table()
             for run_id, n in Counter(table.column("run_id").to_pylist()).items():
                 found[(table_dir.name, run_id)] = n
     assert found == expected
@@ -141,16 +149,88 @@ def test_parquet_export_holds_every_table_of_every_run_partitioned_by_run(wareho
         "hybrid_os_si_gain_cell", "os_os_gain_cell", "si_gain_cell", "sram"]
 
 
+def _as_exported(schema: pa.Schema) -> pa.Schema:
+    """The warehouse's types as DuckDB maps them to Arrow, with an ENUM (an Arrow dictionary) as the
+    strings of its labels: Parquet has no enumeration type. (DuckDB maps JSON to string already.)"""
+    return pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema])
+
+
+def _types(schema: pa.Schema) -> list[tuple[str, pa.DataType]]:
+    """Names and types: not nullability, which DuckDB's Arrow results never declare but its Parquet
+    files do for columns that cannot be NULL."""
+    return [(f.name, f.type) for f in schema]
+
+
+def _rows(table: pa.Table) -> list[str]:
+    """The rows of a table, in an order independent of how the readers return them. Doubles to 12
+    significant digits: a view's sum of doubles may differ in the last bit from one evaluation to
+    the next (DuckDB adds in the order its threads finish)."""
+    def rounded(value):
+        return float(f"{value:.12g}") if isinstance(value, float) else value
+
+    return sorted(repr(tuple(rounded(v) for v in row.values())) for row in table.to_pylist())
+
+
+def _arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
+    result = relation.arrow()
+    return result.read_all() if isinstance(result, pa.RecordBatchReader) else result
+
+
+READERS = {
+    "pandas.read_parquet": lambda folder: pd.read_parquet(folder),
+    "pyarrow.dataset": lambda folder: ds.dataset(folder, format="parquet").to_table(),
+    "pyarrow.parquet.read_table": lambda folder: pq.read_table(folder),
+    "duckdb.read_parquet": lambda folder: _arrow(duckdb.sql(
+        f"SELECT * FROM read_parquet('{folder.as_posix()}/**/*.parquet', hive_partitioning=true)")),
+    "polars.read_parquet": lambda folder: pl.read_parquet(folder),
+    "polars.scan_parquet": lambda folder: pl.scan_parquet(f"{folder.as_posix()}/**/*.parquet").collect(),
+}
+
+
+@pytest.fixture(scope="module")
+def warehouse_tables(warehouse, parquet_export) -> dict[str, tuple[pa.Table, list[str]]]:
+    """Every exported table as the warehouse gives it: its rows in Arrow (types as exported), and
+    its rows in a comparable order."""
+    con = duckdb.connect(str(warehouse.db), read_only=True)
+    try:
+        tables = {folder.name: _arrow(con.sql(f'SELECT * FROM "{folder.name}"'))
+                  for folder in parquet_export.iterdir() if folder.is_dir() and folder.name != "technologies"}
+    finally:
+        con.close()
+    return {name: (t.cast(_as_exported(t.schema)), _rows(t)) for name, t in tables.items()}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_every_reader_opens_each_table_with_the_warehouses_rows_and_types(parquet_export, warehouse_tables, reader):
+    """Issue 14: `pd.read_parquet(DIR/"layer_stats")` failed (the run_id column against a Hive
+    run_id=N folder). Each reader's default call gives every exported table with exactly the
+    warehouse's rows and column types: Arrow types as DuckDB maps the warehouse's, run_id INTEGER
+    (int32) included; for pandas the dtypes pyarrow gives those types, for polars its own types for
+    them (polars has only large strings and lists)."""
+    # ENUM, JSON, list of struct, list of BIGINT
+    assert {"layer_stats", "lifetimes", "runs", "ingests", "aie_events", "aie_cores"} <= warehouse_tables.keys()
+    for name, (want, want_rows) in warehouse_tables.items():
+        got = READERS[reader](parquet_export / name)
+        if isinstance(got, pd.DataFrame):
+            assert got.dtypes.to_dict() == want.to_pandas().dtypes.to_dict(), name
+            got = pa.Table.from_pandas(got, schema=want.schema, preserve_index=False)
+        elif isinstance(got, pl.DataFrame):
+            assert got.schema == pl.from_arrow(want).schema, name
+            got = got.to_arrow().cast(want.schema)
+        assert _types(got.schema) == _types(want.schema), name
+        assert got.num_rows == want.num_rows and _rows(got) == want_rows, name
+
+
 def test_parquet_files_are_zstd_and_carry_provenance(warehouse, parquet_export):
     """Every file is zstd-compressed and names its table, run, and the gainsight-db version."""
-    files = sorted(parquet_export.glob("*/run_id=*/*.parquet"))
+    files = sorted(parquet_export.glob("*/run-*.parquet"))
     reference = sorted(parquet_export.glob("*/data.parquet"))
     assert files
     for path in files:
         meta = pq.read_metadata(path)
         kv = {k.decode(): v.decode() for k, v in meta.metadata.items()}
-        assert kv["gainsight_db.table"] == path.parent.parent.name
-        assert kv["gainsight_db.run_id"] == path.parent.name.split("=")[1]
+        assert kv["gainsight_db.table"] == path.parent.name
+        assert kv["gainsight_db.run_id"] == path.stem.removeprefix("run-")
         assert kv["gainsight_db.version"] == gainsight_db.__version__
         assert kv["gainsight_db.duckdb_version"] == duckdb.__version__
         for g in range(meta.num_row_groups):
@@ -170,7 +250,7 @@ def test_parquet_lifetimes_equal_the_view(warehouse, parquet_export):
             "FROM lifetimes").fetchall())
     finally:
         con.close()
-    table = ds.dataset(parquet_export / "lifetimes", format="parquet", partitioning="hive").to_table()
+    table = ds.dataset(parquet_export / "lifetimes", format="parquet").to_table()
     columns = ("run_id", "layer", "buffer", "addr", "write_cycle", "last_read_cycle", "lifetime_cycles", "reads")
     exported = sorted(zip(*(table.column(c).to_pylist() for c in columns)))
     assert exported == view
@@ -184,9 +264,9 @@ def test_csv_export_with_accesses_for_one_run(warehouse, tmp_path):
     expected = {k: n for k, n in _tables_with_rows(warehouse.db).items() if k[1] == run_id}
     found = {}
     assert (tmp_path / "csv" / "technologies" / "data.csv").exists()
-    for path in (tmp_path / "csv").glob("*/run_id=*/data.csv"):
+    for path in (tmp_path / "csv").glob("*/run-*.csv"):
         with open(path, newline="") as handle:
             rows = list(csv.DictReader(handle))
         assert {int(r["run_id"]) for r in rows} == {run_id}
-        found[(path.parent.parent.name, run_id)] = len(rows)
+        found[(path.parent.name, run_id)] = len(rows)
     assert found == expected and ("accesses", run_id) in found

@@ -85,17 +85,32 @@ def test_every_memtech_figure_matches_the_hand_worked_case(gsdb, tiny):
 
 def test_composition_picks_the_cheapest_known_technology_per_buffer(gsdb, tiny):
     """Rule: each buffer takes the technology with the least area (energy); unknown figures cannot be
-    picked; a tie goes to SRAM."""
+    picked; a tie goes to SRAM. Every row gives the picks' area in um^2 and energy in J, each in its
+    own column, with SRAM's; a total is empty when one of its parts is unknown."""
     gsdb("report", "memtech", "--run", "run", *PARAMS, "--tech", tiny / "techs.csv", "-f", "csv")
     rows = json.loads(gsdb("report", "composition", "--run", "run", "-f", "json").stdout)
     got = {(r["objective"], r["buffer"]): r for r in rows}
+    assert set(rows[0]) == {"run", "objective", "buffer", "technology", "area_um2", "energy_j", "sram_area_um2",
+                            "sram_energy_j", "area_vs_sram", "energy_vs_sram"}
+    sram_energy = EXPECTED[("ifmap", "sram")][5] + EXPECTED[("ofmap", "sram")][5]
+    # area: ifmap and ofmap take 'unknown' (0.25 um^2/bit), whose energy is unknown; filter (empty) ties at 0: SRAM
     assert [got[("area", b)]["technology"] for b in ("ifmap", "filter", "ofmap")] == ["unknown", "sram", "unknown"]
-    assert got[("area", "total")]["technology"] == "ifmap=unknown, filter=sram, ofmap=unknown"
-    assert _close(got[("area", "total")]["value"], 4.0 + 0.0 + 2.0) and _close(got[("area", "total")]["vs_sram"], 6 / 24)
+    area = got[("area", "total")]
+    assert area["technology"] == "ifmap=unknown, filter=sram, ofmap=unknown"
+    assert _close(area["area_um2"], 4.0 + 0.0 + 2.0) and _close(area["sram_area_um2"], 24.0)
+    assert _close(area["area_vs_sram"], 6 / 24)
+    assert area["energy_j"] is None and area["energy_vs_sram"] is None and _close(area["sram_energy_j"], sram_energy)
+    assert got[("area", "ifmap")]["energy_j"] is None and _close(got[("area", "ifmap")]["area_um2"], 4.0)
+    assert got[("area", "filter")]["energy_j"] == 0.0 and got[("area", "filter")]["energy_vs_sram"] is None  # 0 / 0
+    # energy: ifmap and ofmap take gc; its area is known too
     assert [got[("energy", b)]["technology"] for b in ("ifmap", "filter", "ofmap")] == ["gc", "sram", "gc"]
-    energy = EXPECTED[("ifmap", "gc")][5] + EXPECTED[("ofmap", "gc")][5]
-    sram = EXPECTED[("ifmap", "sram")][5] + EXPECTED[("ofmap", "sram")][5]
-    assert _close(got[("energy", "total")]["value"], energy) and _close(got[("energy", "total")]["sram_value"], sram)
+    energy = got[("energy", "total")]
+    gc_energy = EXPECTED[("ifmap", "gc")][5] + EXPECTED[("ofmap", "gc")][5]
+    assert _close(energy["energy_j"], gc_energy) and _close(energy["sram_energy_j"], sram_energy)
+    assert _close(energy["energy_vs_sram"], gc_energy / sram_energy)
+    assert _close(energy["area_um2"], 8.0 + 0.0 + 4.0) and _close(energy["area_vs_sram"], 12 / 24)
+    ofmap = got[("energy", "ofmap")]
+    assert _close(ofmap["energy_j"], EXPECTED[("ofmap", "gc")][5]) and _close(ofmap["sram_area_um2"], 8.0)
 
 
 def test_parameters_are_stored_with_the_run_and_reach_the_frontend_json(gsdb, tiny):
@@ -111,6 +126,9 @@ def test_parameters_are_stored_with_the_run_and_reach_the_frontend_json(gsdb, ti
     assert gc["refreshes"] == 2 and _close(gc["area_um2"], 2 * 16 * 0.5)
     assert report["technologies"]["unknown"]["could_not_compute_from"][0] == "retention_s"
     assert report["best_composition"]["energy"]["picks"] == {"ifmap": "gc", "filter": "sram", "ofmap": "gc"}
+    assert _close(report["best_composition"]["energy"]["area_um2"], (2 + 1) * 16 * 0.5)  # gc: 3 words of 16 bits
+    assert _close(report["best_composition"]["area"]["area_vs_sram"], 0.25 / 1.0)
+    assert report["best_composition"]["area"]["energy_j"] is None
     again = gsdb("export", "frontend", "--run", "run", "--output", tiny / "front.json", check=False)
     assert again.returncode == 1 and "--replace" in again.stderr
 

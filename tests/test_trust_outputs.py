@@ -79,7 +79,7 @@ def test_replace_only_replaces_an_earlier_export(db, gsdb, seeded, tmp_path):
     gsdb("export", "csv", "--output", export, "-q")
     assert (export / EXPORT_MARKER).is_file()
     gsdb("export", "parquet", "--output", export, "--replace", "-q")
-    assert list(export.glob("layer_stats/run_id=1/*.parquet")) and not list(export.glob("**/*.csv"))
+    assert list(export.glob("layer_stats/run-1.parquet")) and not list(export.glob("**/*.csv"))
 
 
 # 6. Settings validated where they enter; Ctrl-C -------------------------------------------------
@@ -147,7 +147,7 @@ def test_a_killed_exports_work_folders_are_removed_and_a_moved_aside_export_rest
     _refused(gsdb("export", "csv", "--output", target, check=False), "not empty")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and (target / EXPORT_MARKER).is_file()
     gsdb("export", "parquet", "--output", target, "--replace", "-q")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and list(target.glob("*/run_id=1/*.parquet"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and list(target.glob("*/run-1.parquet"))
 
 
 def test_work_files_of_a_live_process_are_left_alone(db, gsdb, seeded, tmp_path):
@@ -250,9 +250,9 @@ def test_the_current_folder_as_output_is_understood(db, gsdb, seeded, tmp_path):
     here = tmp_path / "here"
     here.mkdir()
     gsdb("export", "csv", "--output", ".", "-q", cwd=here)
-    assert (here / EXPORT_MARKER).is_file() and list(here.glob("layer_stats/run_id=1/*.csv"))
+    assert (here / EXPORT_MARKER).is_file() and list(here.glob("layer_stats/run-1.csv"))
     gsdb("export", "parquet", "--output", ".", "--replace", "-q", cwd=here)
-    assert list(here.glob("layer_stats/run_id=1/*.parquet"))
+    assert list(here.glob("layer_stats/run-1.parquet"))
 
 
 def test_cleaning_up_one_target_leaves_anothers_work_alone(db, gsdb, seeded, tmp_path):

@@ -47,7 +47,7 @@ def parquet(
     out: OutOption, run: RunsOption = None, accesses: RawOption = False, replace: ReplaceOption = False,
     quiet: QuietOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Every report table as Parquet (zstd), partitioned by run, provenance in the file metadata."""
+    """Every report table as Parquet (zstd): OUT/<table>/run-<id>.parquet, provenance in the file metadata."""
     _dataset("parquet", out, run, accesses, replace, quiet, db)
 
 
@@ -56,7 +56,7 @@ def csv(
     out: OutOption, run: RunsOption = None, accesses: RawOption = False, replace: ReplaceOption = False,
     quiet: QuietOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Every report table as CSV with a header, partitioned by run like the Parquet export."""
+    """Every report table as CSV with a header: OUT/<table>/run-<id>.csv, like the Parquet export."""
     _dataset("csv", out, run, accesses, replace, quiet, db)
 
 

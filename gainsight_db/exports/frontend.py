@@ -15,6 +15,7 @@ _STATS = ("lifetimes", "lifetime_mean", "lifetime_median", "lifetime_p90", "life
           "lifetime_max", "reads", "writes", "footprint_words", "dead_writes", "orphan_reads")
 _PER_TECH = ("fit_lifetime_pct", "fit_read_pct", "under_threshold_pct", "refreshes", "area_um2", "read_energy_j",
              "write_energy_j", "refresh_energy_j", "leakage_energy_j", "energy_j", "area_vs_sram", "energy_vs_sram")
+_COMPOSITION = ("area_um2", "energy_j", "sram_area_um2", "sram_energy_j", "area_vs_sram", "energy_vs_sram")
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -52,7 +53,7 @@ def frontend_report(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, An
     for row in compositions:
         entry = best.setdefault(row["objective"], {"picks": {}})
         if row["buffer"] == "total":
-            entry.update(value=row["value"], sram_value=row["sram_value"], vs_sram=row["vs_sram"])
+            entry.update({k: row[k] for k in _COMPOSITION})
         else:
             entry["picks"][row["buffer"]] = row["technology"]
     return {

@@ -1,11 +1,19 @@
 """`gsdb export parquet|csv`: every report table of the selected runs as a dataset for BI tools.
 
-Layout (Hive-style, partitioned by run; readers such as DuckDB, pyarrow, Spark and pandas
-recover `run_id` from the folder name, and each file also holds it as a column):
+Layout: one folder per table, one file per run in it, each file holding the run_id column:
 
-    OUT/<table>/run_id=<id>/data.parquet   (or data.csv)
+    OUT/<table>/run-<id>.parquet           (or .csv)
     OUT/technologies/data.parquet          reference tables, which are not per run
     OUT/_manifest.json                     every file with its table, run, row count and provenance
+
+A table's folder opens with the default call of pandas (`read_parquet(OUT/"layer_stats")`),
+pyarrow (`dataset`, `parquet.read_table`), polars (`read_parquet`) and DuckDB
+(`read_parquet('OUT/layer_stats/**/*.parquet', hive_partitioning=true)`), with the warehouse's
+rows and column types. The files are deliberately not in Hive `run_id=<id>/` folders: every one of
+those readers would then add a partition column `run_id` of its own type (pyarrow and pandas a
+dictionary, which they then refuse to merge with the files' INTEGER column; DuckDB a BIGINT).
+ENUM columns are written as strings (Parquet has no enumeration type) and JSON columns as strings
+holding the JSON text (a JSON-typed Parquet column reads as bytes in polars).
 
 Parquet files are zstd-compressed, in row groups of up to 1,048,576 rows, and carry the
 provenance in their key-value metadata (keys prefixed `gainsight_db.`). A (table, run) with no
@@ -79,6 +87,16 @@ def _provenance(run: dict, table: str, exported_at: str) -> dict[str, str]:
     }
 
 
+def _select(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SELECT of a table's rows as exported: JSON columns as VARCHAR (the JSON text)."""
+    json_columns = [name for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? AND data_type = 'JSON'",
+        [table],
+    ).fetchall()]
+    replace = ", ".join(f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}" for c in json_columns)
+    return f"SELECT * {f'REPLACE ({replace}) ' if replace else ''}FROM {quote_identifier(table)}"
+
+
 def _copy_options(fmt: str, metadata: dict[str, str]) -> str:
     if fmt == "csv":
         return "FORMAT csv, HEADER true"
@@ -110,22 +128,21 @@ def export_tables(
     with staged_folder(out, replace, protected) as stage:
         progress.start(len(tables) * len(runs), f"exporting {fmt}")
         for table in tables:
+            select = _select(con, table)
+            (stage / table).mkdir()
             for run in runs:
-                relative = Path(table) / f"run_id={run['run_id']}" / f"data.{fmt}"
+                relative = Path(table) / f"run-{int(run['run_id'])}.{fmt}"
                 path = stage / relative
-                path.parent.mkdir(parents=True, exist_ok=True)
                 options = _copy_options(fmt, _provenance(run, table, exported_at))
                 rows = con.execute(
-                    f"COPY (SELECT * FROM {quote_identifier(table)} WHERE run_id = {int(run['run_id'])}) "
-                    f"TO {quote_literal(str(path))} ({options})"
-                ).fetchone()[0]
+                    f"COPY ({select} WHERE run_id = {int(run['run_id'])}) TO {quote_literal(str(path))} ({options})"
+                ).fetchall()[0][0]
                 if rows:
                     export.files.append(ExportedFile(table, run["run_id"], relative.as_posix(), int(rows)))
                 else:
                     path.unlink()
-                    path.parent.rmdir()
                 progress.advance(1, f"{table} ({run['name']})")
-            if (stage / table).is_dir() and not any((stage / table).iterdir()):
+            if not any((stage / table).iterdir()):
                 (stage / table).rmdir()
         for table in REFERENCE_TABLES:
             relative = Path(table) / f"data.{fmt}"
@@ -133,8 +150,8 @@ def export_tables(
             metadata = {"gainsight_db.table": table, "gainsight_db.version": __version__,
                         "gainsight_db.schema_version": str(SCHEMA_VERSION), "gainsight_db.exported_at": exported_at}
             rows = con.execute(
-                f"COPY {quote_identifier(table)} TO {quote_literal(str(stage / relative))} ({_copy_options(fmt, metadata)})"
-            ).fetchone()[0]
+                f"COPY ({_select(con, table)}) TO {quote_literal(str(stage / relative))} ({_copy_options(fmt, metadata)})"
+            ).fetchall()[0][0]
             export.files.append(ExportedFile(table, None, relative.as_posix(), int(rows)))
         manifest = {
             "format": fmt,

@@ -22,7 +22,7 @@ from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 MIGRATIONS: dict[int, list[str]] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
@@ -38,6 +38,9 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE trace_files ALTER COLUMN origin DROP DEFAULT",
         "ALTER TABLE trace_files ALTER COLUMN size_bytes DROP NOT NULL",
     ],
+    # 8 gives memtech_composition's area and energy their own columns, and aie_aggregate_summary a
+    # diagnosis (views only)
+    7: [],
 }
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")
