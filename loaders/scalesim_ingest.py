@@ -38,7 +38,7 @@ from gainsight_db.loaders.scalesim_traces import (
 
 from gainsight_db.common.buffers import BUFFERS, LEVELS
 from gainsight_db.common.errors import GsdbError
-from gainsight_db.common.progress import NoProgress, Progress
+from gainsight_db.common.progress import BYTES, NoProgress, Progress
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,11 @@ def ingest_scalesim_run(
                 raise GsdbError(f"{run_dir / 'COMPUTE_REPORT.csv'}: layers {layers} but SCALE-Sim simulated "
                                 f"layers {in_memory.layers}")
             sizes = [None] * len(traces)
-        progress.start(sum(size or 1 for size in sizes), f"{run_dir.name}")
+        # Trace files are counted in bytes read; traces in memory, in layers ingested.
+        if in_memory is None:
+            progress.start(sum(sizes), f"ingesting {run_dir.name}", BYTES)
+        else:
+            progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
         accesses = 0
         # Each (layer, buffer)'s two traces are staged together, its lifetimes and statistics
         # derived from them, and only then appended to accesses (scalesim_derived).
@@ -180,7 +184,10 @@ def ingest_scalesim_run(
             rows_loaded += stats.accesses + 1
             if level == LEVELS[-1]:
                 flush_chunk(con, run_id, layer, buffer)
-            progress.advance(size or 1, f"{run_dir.name} layer {layer}")
+            if in_memory is None:
+                progress.advance(size, f"ingesting {run_dir.name} layer {layer}")
+            elif (buffer, level) == (BUFFERS[-1], LEVELS[-1]):
+                progress.advance(1, f"ingesting {run_dir.name} layer {layer}")
         drop_chunk_table(con)
 
         run_columns: dict[str, object] = {

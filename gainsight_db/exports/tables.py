@@ -108,7 +108,7 @@ def export_tables(
     exported_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     export = DatasetExport(out)
     with staged_folder(out, replace, protected) as stage:
-        progress.start(len(tables) * len(runs), f"exporting {fmt}")
+        progress.start(len(tables) * len(runs), f"exporting {fmt}", "files")
         for table in tables:
             for run in runs:
                 relative = Path(table) / f"run_id={run['run_id']}" / f"data.{fmt}"
