@@ -48,6 +48,14 @@ class ScalesimOptions:
 
 
 @dataclass(frozen=True)
+class SimulatedInputs:
+    """What `gsdb simulate` records about a run it made (the `runs` columns of the same names)."""
+
+    overrides: str
+    inputs_sha256: str
+
+
+@dataclass(frozen=True)
 class IngestResult:
     run_id: int
     name: str
@@ -108,9 +116,11 @@ def ingest_scalesim_run(
     progress: Progress | None = None,
     warn=None,
     in_memory: InMemoryTraces | None = None,
+    simulated: SimulatedInputs | None = None,
 ) -> IngestResult:
     """Load one run directory; the caller owns the transaction. With `in_memory`, the trace matrices
-    come from SCALE-Sim's memory (the run directory then needs only the reports)."""
+    come from SCALE-Sim's memory (the run directory then needs only the reports). A run `simulated`
+    by gsdb replaces the run simulated from the same inputs, if any."""
     progress = progress or NoProgress()
     run_dir = run_dir.resolve()
     source_path = str(run_dir)
@@ -121,7 +131,8 @@ def ingest_scalesim_run(
             raise GsdbError(f"{report}: report is missing from the SCALE-Sim run directory")
 
     with FileLedger() as ledger:
-        run_id, replaced = catalog.claim_run_id(con, "scalesim", source_path)
+        run_id, replaced = catalog.claim_run_id(con, "scalesim", source_path,
+                                                simulated.inputs_sha256 if simulated else None)
         ingest_id = catalog.next_ingest_id(con)
         rows_loaded = 0
         reports = [(spec, run_dir / spec.file_name) for spec in REQUIRED_REPORTS]
@@ -203,6 +214,8 @@ def ingest_scalesim_run(
             run_columns.update(config.columns())
         if topology:
             run_columns.update({"topology_path": str(topology.path), "topology_kind": topology.kind})
+        if simulated:
+            run_columns.update({"overrides": simulated.overrides, "inputs_sha256": simulated.inputs_sha256})
         catalog.record_run(con, run_columns)
         catalog.record_ingest(
             con, ingest_id=ingest_id, run_id=run_id, started_at=started_at, source_path=source_path,
