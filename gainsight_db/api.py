@@ -32,7 +32,7 @@ from gainsight_db.warehouse.connection import (
     open_warehouse,
     spill_folder,
 )
-from gainsight_db.warehouse.runs import resolve_run
+from gainsight_db.warehouse.runs import RemovedRun, remove_runs, resolve_run
 from gainsight_db.warehouse.sharing import SharedUse, lock_path
 
 if TYPE_CHECKING:
@@ -251,8 +251,18 @@ class Warehouse:
         result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
                                   progress, self._warn)
         if result.replaced:
-            self._compact_if_wasteful()
+            self._compact_if_wasteful("simulate")
         return result
+
+    def remove(self, *runs: str | int) -> list[RemovedRun]:
+        """Remove runs (names or ids) and every row that belongs to them, in every table, as one
+        transaction; an unknown run is an error and nothing is removed. Files on disk are left alone.
+        Returns, per run, its id, name, kind and the rows removed (in total and per table)."""
+        self._writable("remove")
+        self._con.abort()
+        removed = remove_runs(self._con, [str(run) for run in runs])
+        self._compact_if_wasteful("remove")
+        return removed
 
     # Space ---------------------------------------------------------------------------------------
     def size(self) -> dict[str, int]:
@@ -302,11 +312,11 @@ class Warehouse:
             self._sharing.shared()
         return before, self.path.stat().st_size
 
-    def _compact_if_wasteful(self) -> None:
-        """A replaced run leaves its old rows' space free, reused by later loads. When the free space
-        is more than half the space in use (the run replaced was a large part of the warehouse), the
+    def _compact_if_wasteful(self, what: str = "ingest") -> None:
+        """A replaced or removed run leaves its old rows' space free, reused by later loads. When the
+        free space is more than half the space in use (the run was a large part of the warehouse), the
         warehouse is compacted, so that re-ingesting does not keep the file near twice its size. The
-        ingest has committed by then: a compaction that cannot run is a warning, not a failure."""
+        work (`what`) has committed by then: a compaction that cannot run is a warning, not a failure."""
         self._con.abort()
         self._con.execute("CHECKPOINT")  # the replaced rows' blocks become free at a checkpoint
         size = self.size()
@@ -315,8 +325,8 @@ class Warehouse:
         try:
             self.compact()
         except (GsdbError, duckdb.Error) as err:
-            self._warn(f"ingest done; the space of the replaced run was not given back ({one_line(err)}); "
-                       "run `gsdb compact` later")
+            self._warn(f"{what} done; the space of the replaced or removed run was not given back "
+                       f"({one_line(err)}); run `gsdb compact` later")
 
     # Reading -------------------------------------------------------------------------------------
     def sql(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None, *,
@@ -346,7 +356,8 @@ class Warehouse:
         return self._relation(catalog.RUNS_SQL)
 
     def runs(self) -> pandas.DataFrame:
-        """The catalog of ingested runs: id, kind, name, format, layers, dataflow, array, when, source."""
+        """The catalog of ingested runs: id, kind, name, format, layers, dataflow, array, what `simulate`
+        changed in the config (overrides), when, source."""
         return self.runs_relation().df()
 
     def tables_relation(self) -> duckdb.DuckDBPyRelation:

@@ -41,6 +41,7 @@ def build_app() -> typer.Typer:
     app.command()(catalog.tables)
     app.command()(catalog.schema)
     app.command()(catalog.audit)
+    app.command()(maintenance.rm)
     app.command()(maintenance.compact)
     app.add_typer(report.app, name="report")
     app.add_typer(export.app, name="export")
