@@ -179,6 +179,8 @@ def ingest_scalesim_run(
         # derived from them, and only then appended to accesses (scalesim_derived).
         chunk = create_chunk_table(con)
         for (layer, buffer, level, path), size in zip(traces, sizes):
+            if (buffer, level) == (BUFFERS[0], LEVELS[0]):
+                progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
             if in_memory is None:
                 ledger.add(path)
                 stats = load_trace(con, path, run_id, layer, buffer, level, into=chunk)
@@ -196,9 +198,9 @@ def ingest_scalesim_run(
             if level == LEVELS[-1]:
                 flush_chunk(con, run_id, layer, buffer)
             if in_memory is None:
-                progress.advance(size, f"ingesting {run_dir.name} layer {layer}")
+                progress.advance(size)
             elif (buffer, level) == (BUFFERS[-1], LEVELS[-1]):
-                progress.advance(1, f"ingesting {run_dir.name} layer {layer}")
+                progress.advance(1)
         drop_chunk_table(con)
 
         run_columns: dict[str, object] = {

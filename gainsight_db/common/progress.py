@@ -47,24 +47,33 @@ class _RichProgress:
         self._bar.advance(self._task, amount)
 
 
-def _amount_column():
-    """How much is done, in the unit of the task: bytes with a speed, or `done/total unit`."""
+def _amount_columns():
+    """How much is done, in the unit of the task: a size and a speed for bytes, `done/total unit`
+    for anything else."""
     from rich.progress import DownloadColumn, ProgressColumn, TransferSpeedColumn
     from rich.text import Text
 
     class AmountColumn(ProgressColumn):
         def __init__(self) -> None:
             super().__init__()
-            self._size, self._speed = DownloadColumn(), TransferSpeedColumn()
+            self._size = DownloadColumn()
 
         def render(self, task) -> Text:
             unit = task.fields.get("unit", BYTES)
             if unit == BYTES:
-                return Text.assemble(self._size.render(task), " ", self._speed.render(task))
+                return self._size.render(task)
             total = "?" if task.total is None else f"{int(task.total):,}"
             return Text(f"{int(task.completed):,}/{total} {unit}", style="progress.download")
 
-    return AmountColumn()
+    class SpeedColumn(ProgressColumn):
+        def __init__(self) -> None:
+            super().__init__()
+            self._speed = TransferSpeedColumn()
+
+        def render(self, task) -> Text:
+            return self._speed.render(task) if task.fields.get("unit", BYTES) == BYTES else Text("")
+
+    return AmountColumn(), SpeedColumn()
 
 
 @contextmanager
@@ -79,7 +88,7 @@ def progress_bar(enabled: bool = True) -> Iterator[Progress]:
     from rich.progress import Progress as RichProgress
 
     with RichProgress(
-        TextColumn("{task.description}"), BarColumn(), _amount_column(),
+        TextColumn("{task.description}"), BarColumn(), *_amount_columns(),
         TimeRemainingColumn(), console=Console(stderr=True), transient=True,
     ) as bar:
         yield _RichProgress(bar)
