@@ -230,26 +230,42 @@ class Warehouse:
         return results
 
     def simulate(
-        self, topology: str | Path, config: str | Path, *, out: str | Path | None = None, keep_csv: bool = False,
+        self, topology: str | Path, config: str | Path, *, name: str | None = None, dataflow: str | None = None,
+        array: str | tuple[int, int] | None = None, sram_kb: int | str | None = None,
+        bandwidth: int | str | None = None, out: str | Path | None = None, keep_csv: bool = False,
         progress: Progress | None = None,
     ) -> IngestResult:
         """Run SCALE-Sim (v3) on a topology and config and ingest the result, its traces handed over in
-        memory. SCALE-Sim writes into `out` (a fresh folder; default: under the warehouse's folder),
-        and also writes its trace CSVs there with `keep_csv`."""
+        memory. The config may be changed first: `array` ("32x16" or (32, 16)), `sram_kb` (all three
+        buffers, KiB), `dataflow` ("os", "ws" or "is"), `bandwidth` (words per cycle; USER mode).
+        A run simulated earlier from the same inputs (effective config, topology, scalesim version) is
+        replaced. The run is named `name`, refused if another run has it, or else after the config's
+        run_name, made unique if another run has it (a warning says how). SCALE-Sim writes into `out`
+        (a fresh folder; default: under the warehouse's folder), and also writes its trace CSVs there
+        with `keep_csv`. `progress` counts the layers simulated, then the layers ingested."""
         from gainsight_db.loaders.ingest import ingest_simulated
-        from gainsight_db.loaders.scalesim_ingest import ScalesimOptions
-        from gainsight_db.loaders.scalesim_inputs import read_config
-        from gainsight_db.simulate import default_output_folder, simulate
+        from gainsight_db.loaders.scalesim_ingest import (
+            ScalesimOptions,
+            SimulatedInputs,
+        )
+        from gainsight_db.simulate import (
+            Overrides,
+            choose_run_name,
+            default_output_folder,
+            prepare_simulation,
+            run_simulation,
+        )
 
         self._writable("simulate")
-        topology, config = Path(topology), Path(config)
-        if not config.is_file():
-            raise GsdbError(f"{config}: config file not found")
-        folder = Path(out) if out is not None else default_output_folder(self.path, read_config(config).run_name or config.stem)
+        overrides = Overrides.parse(array=array, sram_kb=sram_kb, dataflow=dataflow, bandwidth=bandwidth)
+        inputs = prepare_simulation(Path(topology), Path(config), overrides)
+        self._con.abort()
+        run_name, _ = choose_run_name(self._con, inputs, name, self._warn)
+        folder = Path(out) if out is not None else default_output_folder(self.path, run_name)
         refuse_protected(folder, self.protected_paths)
-        sim = simulate(topology, config, folder, keep_csv=keep_csv)
+        sim = run_simulation(inputs, run_name, folder, keep_csv=keep_csv, progress=progress)
         result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
-                                  progress, self._warn)
+                                  progress, self._warn, SimulatedInputs(overrides.describe(), inputs.identity))
         if result.replaced:
             self._compact_if_wasteful("simulate")
         return result

@@ -18,7 +18,7 @@ def test_simulate_conv_topology_without_trailing_commas(gsdb, tmp_path):
     )
     config = EXAMPLE_RUN / "inputs" / "tiny_8x8_ws.cfg"
     out = tmp_path / "sim"
-    result = gsdb("simulate", "--topology", topology, "--config", config, "--out", out, "--keep-csv")
+    result = gsdb("simulate", "--topology", topology, "--config", config, "--output", out, "--keep-csv")
     assert "ingested run 1 tiny_8x8_ws: 2 layers" in result.stdout
 
     run_dir = out / "tiny_8x8_ws"
@@ -41,7 +41,7 @@ def test_simulate_gemm_topology(gsdb, tmp_path):
     topology = tmp_path / "gemm.csv"
     topology.write_text("Layer Name, M, N, K,\nG1, 8, 12, 10,\n")
     config = EXAMPLE_RUN / "inputs" / "tiny_8x8_ws.cfg"
-    gsdb("simulate", "--topology", topology, "--config", config, "--out", tmp_path / "sim")
+    gsdb("simulate", "--topology", topology, "--config", config, "--output", tmp_path / "sim")
     shapes = json.loads(gsdb("query", "SELECT layer_kind, gemm_m, gemm_n, gemm_k, macs FROM layer_shapes", "-f", "json").stdout)
     assert shapes == [{"layer_kind": "gemm", "gemm_m": 8, "gemm_n": 12, "gemm_k": 10, "macs": 8 * 12 * 10}]
 
@@ -50,7 +50,7 @@ def test_simulating_the_example_reproduces_its_traces(gsdb, tmp_path):
     """The example run was made by scalesim 3.0.0: simulating its inputs again gives the same files."""
     inputs = EXAMPLE_RUN / "inputs"
     out = tmp_path / "sim"
-    gsdb("simulate", "--topology", inputs / "tiny3.csv", "--config", inputs / "tiny_8x8_ws.cfg", "--out", out, "-q",
+    gsdb("simulate", "--topology", inputs / "tiny3.csv", "--config", inputs / "tiny_8x8_ws.cfg", "--output", out, "-q",
           "--keep-csv")
     original = EXAMPLE_RUN / "tiny_8x8_ws"
     for path in original.rglob("*.csv"):
@@ -65,7 +65,7 @@ def test_simulate_refuses_missing_inputs_and_a_used_folder(gsdb, tmp_path, db):
     used.mkdir()
     (used / "something").write_text("x")
     refused = gsdb("simulate", "--topology", EXAMPLE_RUN / "inputs" / "tiny3.csv", "--config", config,
-                   "--out", used, check=False)
+                   "--output", used, check=False)
     assert refused.returncode == 1 and "not empty" in refused.stderr
     assert not db.exists()
 
@@ -75,7 +75,7 @@ def test_simulating_in_memory_gives_what_ingesting_the_csv_files_gives(gsdb, tmp
     example run's CSVs were written by scalesim 3.0.0 from the same inputs."""
     inputs = EXAMPLE_RUN / "inputs"
     out = tmp_path / "sim"
-    gsdb("simulate", "--topology", inputs / "tiny3.csv", "--config", inputs / "tiny_8x8_ws.cfg", "--out", out, "-q")
+    gsdb("simulate", "--topology", inputs / "tiny3.csv", "--config", inputs / "tiny_8x8_ws.cfg", "--output", out, "-q")
     assert not list((out / "tiny_8x8_ws").glob("layer*")), "no trace CSVs without --keep-csv"
     files = cli_runner(tmp_path / "from_csv.duckdb")
     files("ingest", EXAMPLE_RUN, "-q")
@@ -99,7 +99,7 @@ def test_simulating_in_memory_gives_what_ingesting_the_csv_files_gives(gsdb, tmp
 def test_a_run_simulated_in_memory_has_no_traces_to_ingest_again(gsdb, tmp_path):
     inputs = EXAMPLE_RUN / "inputs"
     out = tmp_path / "sim"
-    gsdb("simulate", "--topology", inputs / "tiny3.csv", "--config", inputs / "tiny_8x8_ws.cfg", "--out", out, "-q")
+    gsdb("simulate", "--topology", inputs / "tiny3.csv", "--config", inputs / "tiny_8x8_ws.cfg", "--output", out, "-q")
     again = gsdb("ingest", out / "tiny_8x8_ws", check=False)
     assert again.returncode == 1
     assert again.stderr.strip().endswith("IFMAP_SRAM_TRACE.csv: trace file is missing")

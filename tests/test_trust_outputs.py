@@ -231,7 +231,7 @@ def test_outputs_inside_the_spill_folder_and_simulations_over_the_wal_are_refuse
     config = EXAMPLE_RUN / "inputs" / "tiny_8x8_ws.cfg"
     topology = EXAMPLE_RUN / "inputs" / "tiny3.csv"
     for out in (db.with_name(db.name + ".wal"), spill / "sim"):
-        _refused(gsdb("simulate", "-q", "--topology", topology, "--config", config, "--out", out, check=False),
+        _refused(gsdb("simulate", "-q", "--topology", topology, "--config", config, "--output", out, check=False),
                  "refusing to write there")
     assert warehouse_fingerprint(db) == seeded and not spill.exists()
 
