@@ -260,12 +260,14 @@ class Warehouse:
         overrides = Overrides.parse(array=array, sram_kb=sram_kb, dataflow=dataflow, bandwidth=bandwidth)
         inputs = prepare_simulation(Path(topology), Path(config), overrides)
         self._con.abort()
-        run_name, _ = choose_run_name(self._con, inputs, name, self._warn)
+        run_name, note = choose_run_name(self._con, inputs, name)
         folder = Path(out) if out is not None else default_output_folder(self.path, run_name)
         refuse_protected(folder, self.protected_paths)
         sim = run_simulation(inputs, run_name, folder, keep_csv=keep_csv, progress=progress)
         result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
                                   progress, self._warn, SimulatedInputs(overrides.describe(), inputs.identity))
+        if note:
+            self._warn(note)
         if result.replaced:
             self._compact_if_wasteful("simulate")
         return result

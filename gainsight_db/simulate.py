@@ -243,15 +243,16 @@ def _coordinate_labels(mine: dict[str, object], theirs: dict[str, object]) -> li
     return [new[key] for key in new if new[key] and old[key] and new[key] != old[key]]
 
 
-def choose_run_name(con: duckdb.DuckDBPyConnection, inputs: SimulationInputs, name: str | None,
-                    warn: Callable[[str], None]) -> tuple[str, int | None]:
-    """The name of the run a simulation makes, and the run it replaces (simulated earlier from inputs
-    with the same identity), if any.
+def choose_run_name(con: duckdb.DuckDBPyConnection, inputs: SimulationInputs,
+                    name: str | None) -> tuple[str, str | None]:
+    """The name of the run a simulation makes, and a note for the user when it is not the name they
+    would expect.
 
-    - `name` given: that name; if another run (not the one replaced) has it, the simulation is refused.
+    - `name` given: that name; if another run has it (other than the run simulated earlier from inputs
+      with the same identity, which this simulation replaces), the simulation is refused.
     - otherwise the config's run_name; if another run has it, the run is named after what differs
       from that run (`<run_name>_os`, `<run_name>_8x16_os`, ...), or `<run_name>-2`, `-3`, ... when
-      nothing of array, SRAM sizes, dataflow and bandwidth differs, and `warn` says so.
+      nothing of array, SRAM sizes, dataflow and bandwidth differs, and the note says so.
     """
     replacing = simulated_run(con, inputs.identity)
     if name is not None:
@@ -261,20 +262,19 @@ def choose_run_name(con: duckdb.DuckDBPyConnection, inputs: SimulationInputs, na
             other = others[0]["run_id"]
             raise GsdbError(f"name {name!r}: run {other} already has this name and other inputs; give another "
                             f"name, or remove that run first (gsdb rm {other})")
-        return name, replacing
+        return name, None
     base = inputs.config_run_name
     if not base:
         raise GsdbError(f"{inputs.config_path}: no run_name in the [general] section (or give the run a name)")
     others = [run for run in runs_named(con, base) if run["run_id"] != replacing]
     if not others:
-        return base, replacing
+        return base, None
     taken = {n for n, ids in run_names(con).items() if ids != [replacing]}
     stem = "_".join([base, *_coordinate_labels(inputs.coordinates(), others[0])])
     chosen, count = stem, 2
     while chosen in taken:
         chosen, count = f"{stem}-{count}", count + 1
-    warn(f"run name {base!r} is taken by run {others[0]['run_id']} (other inputs): this run is named {chosen!r}")
-    return chosen, replacing
+    return chosen, f"run name {base!r} is taken by run {others[0]['run_id']} (other inputs): this run is named {chosen!r}"
 
 
 # Running SCALE-Sim ---------------------------------------------------------------------------------
