@@ -19,7 +19,7 @@ def compact(db: DbOption = DEFAULT_DB) -> None:
 
 
 def rm(
-    runs: Annotated[list[str], typer.Argument(help="Run names or ids (see `gsdb runs`).")],
+    runs: Annotated[list[str], typer.Argument(metavar="RUN", help="Run names or ids (see `gsdb runs`).")],
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Remove runs and every row that belongs to them, in one transaction (an unknown run: nothing is
