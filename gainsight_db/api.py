@@ -32,7 +32,7 @@ from gainsight_db.warehouse.connection import (
     open_warehouse,
     spill_folder,
 )
-from gainsight_db.warehouse.runs import only_run, resolve_run
+from gainsight_db.warehouse.runs import RemovedRun, only_run, remove_runs, resolve_run
 from gainsight_db.warehouse.sharing import SharedUse, lock_path
 
 if TYPE_CHECKING:
@@ -238,29 +238,57 @@ class Warehouse:
         return results
 
     def simulate(
-        self, topology: str | Path, config: str | Path, *, out: str | Path | None = None, keep_csv: bool = False,
+        self, topology: str | Path, config: str | Path, *, name: str | None = None, dataflow: str | None = None,
+        array: str | tuple[int, int] | None = None, sram_kb: int | str | None = None,
+        bandwidth: int | str | None = None, out: str | Path | None = None, keep_csv: bool = False,
         progress: Progress | None = None,
     ) -> IngestResult:
         """Run SCALE-Sim (v3) on a topology and config and ingest the result, its traces handed over in
-        memory. SCALE-Sim writes into `out` (a fresh folder; default: under the warehouse's folder),
-        and also writes its trace CSVs there with `keep_csv`."""
+        memory. The config may be changed first: `array` ("32x16" or (32, 16)), `sram_kb` (all three
+        buffers, KiB), `dataflow` ("os", "ws" or "is"), `bandwidth` (words per cycle; USER mode).
+        A run simulated earlier from the same inputs (effective config, topology, scalesim version) is
+        replaced. The run is named `name`, refused if another run has it, or else after the config's
+        run_name, made unique if another run has it (a warning says how). SCALE-Sim writes into `out`
+        (a fresh folder; default: under the warehouse's folder), and also writes its trace CSVs there
+        with `keep_csv`. `progress` counts the layers simulated, then the layers ingested."""
         from gainsight_db.loaders.ingest import ingest_simulated
-        from gainsight_db.loaders.scalesim_ingest import ScalesimOptions
-        from gainsight_db.loaders.scalesim_inputs import read_config
-        from gainsight_db.simulate import default_output_folder, simulate
+        from gainsight_db.loaders.scalesim_ingest import (
+            ScalesimOptions,
+            SimulatedInputs,
+        )
+        from gainsight_db.simulate import (
+            Overrides,
+            choose_run_name,
+            default_output_folder,
+            prepare_simulation,
+            run_simulation,
+        )
 
         self._writable("simulate")
-        topology, config = Path(topology), Path(config)
-        if not config.is_file():
-            raise GsdbError(f"{config}: config file not found")
-        folder = Path(out) if out is not None else default_output_folder(self.path, read_config(config).run_name or config.stem)
+        overrides = Overrides.parse(array=array, sram_kb=sram_kb, dataflow=dataflow, bandwidth=bandwidth)
+        inputs = prepare_simulation(Path(topology), Path(config), overrides)
+        self._con.abort()
+        run_name, note = choose_run_name(self._con, inputs, name)
+        folder = Path(out) if out is not None else default_output_folder(self.path, run_name)
         refuse_protected(folder, self.protected_paths)
-        sim = simulate(topology, config, folder, keep_csv=keep_csv)
+        sim = run_simulation(inputs, run_name, folder, keep_csv=keep_csv, progress=progress)
         result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
-                                  progress, self._warn)
+                                  progress, self._warn, SimulatedInputs(overrides.describe(), inputs.identity))
+        if note:
+            self._warn(note)
         if result.replaced:
-            self._compact_if_wasteful()
+            self._compact_if_wasteful("simulate")
         return result
+
+    def remove(self, *runs: str | int) -> list[RemovedRun]:
+        """Remove runs (names or ids) and every row that belongs to them, in every table, as one
+        transaction; an unknown run is an error and nothing is removed. Files on disk are left alone.
+        Returns, per run, its id, name, kind and the rows removed (in total and per table)."""
+        self._writable("remove")
+        self._con.abort()
+        removed = remove_runs(self._con, [str(run) for run in runs])
+        self._compact_if_wasteful("remove")
+        return removed
 
     # Space ---------------------------------------------------------------------------------------
     def size(self) -> dict[str, int]:
@@ -310,11 +338,11 @@ class Warehouse:
             self._sharing.shared()
         return before, self.path.stat().st_size
 
-    def _compact_if_wasteful(self) -> None:
-        """A replaced run leaves its old rows' space free, reused by later loads. When the free space
-        is more than half the space in use (the run replaced was a large part of the warehouse), the
+    def _compact_if_wasteful(self, what: str = "ingest") -> None:
+        """A replaced or removed run leaves its old rows' space free, reused by later loads. When the
+        free space is more than half the space in use (the run was a large part of the warehouse), the
         warehouse is compacted, so that re-ingesting does not keep the file near twice its size. The
-        ingest has committed by then: a compaction that cannot run is a warning, not a failure."""
+        work (`what`) has committed by then: a compaction that cannot run is a warning, not a failure."""
         self._con.abort()
         self._con.execute("CHECKPOINT")  # the replaced rows' blocks become free at a checkpoint
         size = self.size()
@@ -323,8 +351,8 @@ class Warehouse:
         try:
             self.compact()
         except (GsdbError, duckdb.Error) as err:
-            self._warn(f"ingest done; the space of the replaced run was not given back ({one_line(err)}); "
-                       "run `gsdb compact` later")
+            self._warn(f"{what} done; the space of the replaced or removed run was not given back "
+                       f"({one_line(err)}); run `gsdb compact` later")
 
     # Reading -------------------------------------------------------------------------------------
     def sql(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None, *,
@@ -354,7 +382,8 @@ class Warehouse:
         return self._relation(catalog.RUNS_SQL)
 
     def runs(self) -> pandas.DataFrame:
-        """The catalog of ingested runs: id, kind, name, format, layers, dataflow, array, when, source."""
+        """The catalog of ingested runs: id, kind, name, format, layers, dataflow, array, what `simulate`
+        changed in the config (overrides), when, source."""
         return self.runs_relation().df()
 
     def tables_relation(self) -> duckdb.DuckDBPyRelation:

@@ -20,7 +20,7 @@ from gainsight_db.loaders.provenance import FileLedger
 from gainsight_db.loaders.scalesim_ingest import IngestResult
 
 from gainsight_db.common.errors import GsdbError
-from gainsight_db.common.progress import NoProgress, Progress
+from gainsight_db.common.progress import BYTES, NoProgress, Progress
 from gainsight_db.common.sql_text import one_line, quote_literal
 
 # Names of events in traces written before mid-2024, and today's names for them.
@@ -407,7 +407,7 @@ def ingest_aie_trace(
     parameters, parameters_from = resolve_parameters(path, options.parameters)
     settings = options.settings
     size = path.stat().st_size
-    progress.start(size, path.name)
+    progress.start(size, path.name, BYTES)
 
     with literal_path(path) as source:
         memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]

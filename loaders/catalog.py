@@ -5,16 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import cache
+from importlib import resources
 
 import duckdb
 
+from gainsight_db.common.results import one_row
+from gainsight_db.common.sql_text import quote_identifier
 from gainsight_db.common.version import __version__
 
 _CATALOG_TABLES = ("runs", "ingests")
 
 
+@cache
+def schema_objects() -> frozenset[str]:
+    """The names of the tables and views the schema files define (each file is named after its
+    object, which warehouse.schema checks)."""
+    root = resources.files("gainsight_db.sql")
+    return frozenset(item.name.removesuffix(".sql") for folder in root.iterdir() if folder.is_dir()
+                     for item in folder.iterdir() if item.name.endswith(".sql"))
+
+
 def fact_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every base table with a run_id column, other than the catalog itself."""
+    """Every table of the schema with a run_id column, other than the catalog itself. Tables a user
+    made (gsdb query --write) are not the warehouse's: their rows are never deleted."""
     rows = con.execute(
         """
         SELECT DISTINCT c.table_name
@@ -24,26 +38,49 @@ def fact_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
         ORDER BY 1
         """
     ).fetchall()
-    return [name for (name,) in rows if name not in _CATALOG_TABLES]
+    return [name for (name,) in rows if name in schema_objects() and name not in _CATALOG_TABLES]
 
 
-def claim_run_id(con: duckdb.DuckDBPyConnection, kind: str, source_path: str) -> tuple[int, bool]:
-    """The run id for a source: the existing one (after removing the run's rows) or a new one.
+def run_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every base table with a run_id column, the catalog included: where a run's rows are."""
+    return [*_CATALOG_TABLES, *fact_tables(con)]
+
+
+def claim_run_id(
+    con: duckdb.DuckDBPyConnection, kind: str, source_path: str, inputs_sha256: str | None = None
+) -> tuple[int, bool]:
+    """The run id for a source: the existing one (after removing the run's rows) or a new one. The
+    existing run is the one simulated from the same inputs (`inputs_sha256`, when given), else the
+    one ingested from the same path.
 
     Returns (run_id, replaced).
     """
-    row = con.execute(
-        "SELECT run_id FROM runs WHERE kind = ? AND source_path = ?", [kind, source_path]
-    ).fetchone()
+    row = None
+    if inputs_sha256 is not None:
+        row = one_row(con, "SELECT run_id FROM runs WHERE kind = ? AND inputs_sha256 = ? ORDER BY run_id",
+                      [kind, inputs_sha256])
     if row is None:
-        next_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+        row = one_row(con, "SELECT run_id FROM runs WHERE kind = ? AND source_path = ?", [kind, source_path])
+    if row is None:
+        next_id = one_row(con, "SELECT coalesce(max(run_id), 0) + 1 FROM runs")[0]
         return int(next_id), False
     run_id = int(row[0])
     for table in fact_tables(con):
-        con.execute(f'DELETE FROM "{table}" WHERE run_id = ?', [run_id])
+        con.execute(f"DELETE FROM {quote_identifier(table)} WHERE run_id = ?", [run_id])
     con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
     con.execute("UPDATE ingests SET status = 'replaced' WHERE run_id = ? AND status = 'loaded'", [run_id])
     return run_id, True
+
+
+def remove_run(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, int]:
+    """Delete every row of a run, in every table that carries run_id (its runs and ingests rows too);
+    the rows deleted per table (tables without any left out). The caller owns the transaction."""
+    removed = {}
+    for table in run_tables(con):
+        rows = con.execute(f"DELETE FROM {quote_identifier(table)} WHERE run_id = ?", [run_id]).fetchall()[0][0]
+        if rows:
+            removed[table] = int(rows)
+    return removed
 
 
 def next_ingest_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -11,6 +11,7 @@ from gainsight_db.loaders.discover import Input, find_inputs
 from gainsight_db.loaders.scalesim_ingest import (
     IngestResult,
     ScalesimOptions,
+    SimulatedInputs,
     ingest_scalesim_run,
 )
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces
@@ -76,8 +77,10 @@ def ingest_simulated(
     scalesim: ScalesimOptions,
     progress: Progress | None = None,
     warn=None,
+    simulated: SimulatedInputs | None = None,
 ) -> IngestResult:
     """Ingest a run SCALE-Sim has just simulated: its reports from `run_dir`, its traces from memory.
-    One transaction, like `ingest`."""
+    With `simulated` (what gsdb changed in the config, and the inputs' identity), it replaces the run
+    simulated from the same inputs. One transaction, like `ingest`."""
     with _one_transaction(con):
-        return ingest_scalesim_run(con, run_dir, scalesim, progress, warn, in_memory=traces)
+        return ingest_scalesim_run(con, run_dir, scalesim, progress, warn, in_memory=traces, simulated=simulated)

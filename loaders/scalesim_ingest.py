@@ -38,13 +38,21 @@ from gainsight_db.loaders.scalesim_traces import (
 
 from gainsight_db.common.buffers import BUFFERS, LEVELS
 from gainsight_db.common.errors import GsdbError
-from gainsight_db.common.progress import NoProgress, Progress
+from gainsight_db.common.progress import BYTES, NoProgress, Progress
 
 
 @dataclass(frozen=True)
 class ScalesimOptions:
     config: Path | None = None
     topology: Path | None = None
+
+
+@dataclass(frozen=True)
+class SimulatedInputs:
+    """What `gsdb simulate` records about a run it made (the `runs` columns of the same names)."""
+
+    overrides: str
+    inputs_sha256: str
 
 
 @dataclass(frozen=True)
@@ -108,9 +116,11 @@ def ingest_scalesim_run(
     progress: Progress | None = None,
     warn=None,
     in_memory: InMemoryTraces | None = None,
+    simulated: SimulatedInputs | None = None,
 ) -> IngestResult:
     """Load one run directory; the caller owns the transaction. With `in_memory`, the trace matrices
-    come from SCALE-Sim's memory (the run directory then needs only the reports)."""
+    come from SCALE-Sim's memory (the run directory then needs only the reports). A run `simulated`
+    by gsdb replaces the run simulated from the same inputs, if any."""
     progress = progress or NoProgress()
     run_dir = run_dir.resolve()
     source_path = str(run_dir)
@@ -121,7 +131,8 @@ def ingest_scalesim_run(
             raise GsdbError(f"{report}: report is missing from the SCALE-Sim run directory")
 
     with FileLedger() as ledger:
-        run_id, replaced = catalog.claim_run_id(con, "scalesim", source_path)
+        run_id, replaced = catalog.claim_run_id(con, "scalesim", source_path,
+                                                simulated.inputs_sha256 if simulated else None)
         ingest_id = catalog.next_ingest_id(con)
         rows_loaded = 0
         reports = [(spec, run_dir / spec.file_name) for spec in REQUIRED_REPORTS]
@@ -158,12 +169,18 @@ def ingest_scalesim_run(
                 raise GsdbError(f"{run_dir / 'COMPUTE_REPORT.csv'}: layers {layers} but SCALE-Sim simulated "
                                 f"layers {in_memory.layers}")
             sizes = [None] * len(traces)
-        progress.start(sum(size or 1 for size in sizes), f"{run_dir.name}")
+        # Trace files are counted in bytes read; traces in memory, in layers ingested.
+        if in_memory is None:
+            progress.start(sum(sizes), f"ingesting {run_dir.name}", BYTES)
+        else:
+            progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
         accesses = 0
         # Each (layer, buffer)'s two traces are staged together, its lifetimes and statistics
         # derived from them, and only then appended to accesses (scalesim_derived).
         chunk = create_chunk_table(con)
         for (layer, buffer, level, path), size in zip(traces, sizes):
+            if (buffer, level) == (BUFFERS[0], LEVELS[0]):
+                progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
             if in_memory is None:
                 ledger.add(path)
                 stats = load_trace(con, path, run_id, layer, buffer, level, into=chunk)
@@ -180,7 +197,10 @@ def ingest_scalesim_run(
             rows_loaded += stats.accesses + 1
             if level == LEVELS[-1]:
                 flush_chunk(con, run_id, layer, buffer)
-            progress.advance(size or 1, f"{run_dir.name} layer {layer}")
+            if in_memory is None:
+                progress.advance(size)
+            elif (buffer, level) == (BUFFERS[-1], LEVELS[-1]):
+                progress.advance(1)
         drop_chunk_table(con)
 
         run_columns: dict[str, object] = {
@@ -196,6 +216,8 @@ def ingest_scalesim_run(
             run_columns.update(config.columns())
         if topology:
             run_columns.update({"topology_path": str(topology.path), "topology_kind": topology.kind})
+        if simulated:
+            run_columns.update({"overrides": simulated.overrides, "inputs_sha256": simulated.inputs_sha256})
         catalog.record_run(con, run_columns)
         catalog.record_ingest(
             con, ingest_id=ingest_id, run_id=run_id, started_at=started_at, source_path=source_path,

@@ -235,3 +235,26 @@ def test_upgrading_from_version_5_computes_the_ingest_time_tables(db):
         assert [con.execute(q).fetchall() for q in queries] == fresh
     finally:
         con.close()
+
+
+def test_upgrading_from_version_7_adds_the_simulation_columns_to_runs(db):
+    """Rule: runs of a version-7 warehouse were not simulated with overrides: the new columns are empty."""
+    from gainsight_db.loaders.ingest import ingest
+
+    con = open_warehouse(db)
+    ingest(con, [EXAMPLE_RUN])
+    before = con.execute("SELECT * EXCLUDE (overrides, inputs_sha256) FROM runs").fetchall()
+    con.execute("ALTER TABLE runs DROP COLUMN overrides")
+    con.execute("ALTER TABLE runs DROP COLUMN inputs_sha256")
+    con.close()
+    _set_version(db, "7")
+    con = open_warehouse(db)
+    try:
+        assert schema.stored_version(con) == schema.SCHEMA_VERSION
+        assert con.execute("SELECT * EXCLUDE (overrides, inputs_sha256) FROM runs").fetchall() == before
+        assert con.execute("SELECT overrides, inputs_sha256 FROM runs").fetchall() == [(None, None)]
+        comments = con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'runs' "
+                               "AND column_name IN ('overrides', 'inputs_sha256') ORDER BY 1").fetchall()
+        assert [name for name, _ in comments] == ["inputs_sha256", "overrides"] and all(c for _, c in comments)
+    finally:
+        con.close()

@@ -28,7 +28,7 @@ def _root(
 EXAMPLES: dict[str, str] = {
     "gsdb": "gsdb ingest examples/scalesim_tiny_8x8_ws && gsdb report layers",
     "ingest": "gsdb ingest examples/scalesim_tiny_8x8_ws",
-    "simulate": "gsdb simulate --topology net.csv --config scale.cfg",
+    "simulate": "gsdb simulate --topology net.csv --config scale.cfg --dataflow os --array 32x32 --name net_32x32_os",
     "query": "gsdb query \"SELECT layer, buffer, count(*) FROM lifetimes GROUP BY ALL\" -f csv",
     "sql": "gsdb sql layer_stats --dialect spark",
     "runs": "gsdb runs -f json",
@@ -36,6 +36,7 @@ EXAMPLES: dict[str, str] = {
     "schema": "gsdb schema lifetimes",
     "audit": "gsdb audit --run tiny_8x8_ws --all",
     "compact": "gsdb compact --db warehouse/gainsight.duckdb",
+    "rm": "gsdb rm tiny_8x8_ws 3",
     "report": "gsdb report layers --run tiny_8x8_ws",
     "report lifetimes": "gsdb report lifetimes --run tiny_8x8_ws --layer 0 -f csv -o lifetimes.csv",
     "report layers": "gsdb report layers --run tiny_8x8_ws --buffer ifmap",
@@ -97,6 +98,7 @@ def build_app() -> typer.Typer:
     app.command()(catalog.tables)
     app.command()(catalog.schema)
     app.command()(catalog.audit)
+    app.command()(maintenance.rm)
     app.command()(maintenance.compact)
     app.add_typer(report.app, name="report")
     app.add_typer(export.app, name="export")

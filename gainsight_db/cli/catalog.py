@@ -111,6 +111,7 @@ def audit(
     format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
 ) -> None:
-    """Trace access counts against DETAILED_ACCESS_REPORT.csv (differences only, unless --all)."""
+    """Trace access counts against DETAILED_ACCESS_REPORT.csv (differences only, unless --all), and
+    rows whose run no longer exists (without --run)."""
     with open_warehouse(db, write=False) as wh:
         emit_relation(wh.audit_relation(run or None, all_rows), format, output, wh.protected_paths)

@@ -35,7 +35,7 @@ def _dataset(fmt: str, out: Path, runs: list[str] | None, accesses: bool, replac
     from gainsight_db.common.progress import progress_bar
 
     with open_warehouse(db, write=False) as wh:
-        with progress_bar(enabled=not quiet, counts_bytes=False) as progress:
+        with progress_bar(enabled=not quiet) as progress:
             result = wh.export(fmt, out, run=runs, accesses=accesses, replace=replace, progress=progress)
     if not quiet:
         rows = sum(f.rows for f in result.files)

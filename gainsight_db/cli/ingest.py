@@ -84,18 +84,25 @@ def ingest(
 def simulate(
     topology: Annotated[Path, typer.Option("--topology", help="SCALE-Sim topology (.csv): conv or GEMM (M, N, K).")],
     config: Annotated[Path, typer.Option("--config", help="SCALE-Sim config (.cfg).")],
-    out: Annotated[Optional[Path], typer.Option("--output", "-o", help="Fresh folder for SCALE-Sim's output (default: under the warehouse folder).")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Run name (and SCALE-Sim's run_name); refused if another run has it. Default: the config's run_name, made unique.")] = None,
+    dataflow: Annotated[Optional[str], typer.Option("--dataflow", help="Dataflow instead of the config's: os, ws or is.")] = None,
+    array: Annotated[Optional[str], typer.Option("--array", help="Systolic array ROWSxCOLS instead of the config's, e.g. 32x32.")] = None,
+    sram_kb: Annotated[Optional[str], typer.Option("--sram-kb", help="Size of each of the IFMAP, filter and OFMAP SRAMs (KiB).")] = None,
+    bandwidth: Annotated[Optional[str], typer.Option("--bandwidth", help="DRAM bandwidth (words per cycle); sets the USER bandwidth mode.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Fresh folder for SCALE-Sim's output (default: under the warehouse folder).")] = None,
     db: DbOption = DEFAULT_DB,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
     keep_csv: Annotated[bool, typer.Option("--keep-csv", help="Also write SCALE-Sim's trace CSVs (they are ingested from memory either way).")] = False,
 ) -> None:
-    """Run SCALE-Sim (v3) and ingest the result, its traces handed over in memory."""
+    """Run SCALE-Sim (v3) and ingest the result, its traces handed over in memory. Simulating the same
+    inputs again (effective config, topology, scalesim version) replaces the run."""
     from gainsight_db.common.progress import progress_bar
 
     with open_warehouse(db) as wh:
-        if not quiet:
-            typer.echo("running SCALE-Sim", err=True)
         with progress_bar(enabled=not quiet) as progress:
-            r = wh.simulate(topology, config, out=out, keep_csv=keep_csv, progress=progress)
+            r = wh.simulate(topology, config, name=name, dataflow=dataflow, array=array, sram_kb=sram_kb,
+                            bandwidth=bandwidth, out=output, keep_csv=keep_csv, progress=progress)
     if not quiet:
-        typer.echo(f"ingested run {r.run_id} {r.name}: {r.layers} layers, {r.accesses:,} accesses (SCALE-Sim's output: {r.source_path})")
+        verb = "replaced" if r.replaced else "ingested"
+        typer.echo(f"{verb} run {r.run_id} {r.name}: {r.layers} layers, {r.accesses:,} accesses "
+                   f"(SCALE-Sim's output: {r.source_path})")

@@ -126,7 +126,7 @@ def export_tables(
     exported_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     export = DatasetExport(out)
     with staged_folder(out, replace, protected) as stage:
-        progress.start(len(tables) * len(runs), f"exporting {fmt}")
+        progress.start(len(tables) * len(runs), f"exporting {fmt}", "files")
         for table in tables:
             select = _select(con, table)
             (stage / table).mkdir()

@@ -10,11 +10,12 @@ import duckdb
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.results import one_row
 from gainsight_db.common.sql_text import quote_identifier, quote_literal
+from gainsight_db.loaders.catalog import run_tables
 from gainsight_db.warehouse.runs import resolve_runs
 
 RUNS_SQL = """
     SELECT r.run_id, r.kind, r.name, r.format_version, r.layer_count AS layers, r.dataflow,
-           CASE WHEN r.array_rows IS NOT NULL THEN r.array_rows || 'x' || r.array_cols END AS array,
+           CASE WHEN r.array_rows IS NOT NULL THEN r.array_rows || 'x' || r.array_cols END AS array, r.overrides,
            i.finished_at AS ingested_at, r.source_path
     FROM runs AS r LEFT JOIN ingests AS i USING (ingest_id)
     ORDER BY r.run_id
@@ -64,10 +65,23 @@ SCHEMA_SQL = """
 """
 
 
+def orphan_rows_query(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL giving the rows whose run is not in runs, per table (every table with a run_id column) and
+    run_id: an audit that returns the offending rows, counted."""
+    parts = [
+        f"SELECT {quote_literal(table)} AS \"table\", t.run_id, count(*) AS rows "
+        f"FROM {quote_identifier(table)} AS t ANTI JOIN runs AS r USING (run_id) GROUP BY t.run_id"
+        for table in run_tables(con) if table != "runs"
+    ]
+    return " UNION ALL ".join(parts) or 'SELECT NULL::VARCHAR AS "table", NULL::INTEGER AS run_id, 0::BIGINT AS rows WHERE false'
+
+
 def audit_query(con: duckdb.DuckDBPyConnection, run: str | int | Iterable[str | int] | None,
                 all_rows: bool) -> tuple[str, list]:
-    """Trace access counts against DETAILED_ACCESS_REPORT.csv: the differences, or every row; for
-    every run, or the run(s) given."""
+    """The audit, one row per check: trace access counts against DETAILED_ACCESS_REPORT.csv
+    (check 'access_count': the differences, or every row with all_rows), and, unless a run is given,
+    rows whose run no longer exists (check 'orphan_rows': per table and run_id, `rows` of them; they
+    never match)."""
     conditions, params = [], []
     if run is not None:
         run_ids = resolve_runs(con, [run] if isinstance(run, (str, int)) else run)
@@ -78,5 +92,12 @@ def audit_query(con: duckdb.DuckDBPyConnection, run: str | int | Iterable[str | 
     if not all_rows:
         conditions.append("NOT a.matches")
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    return (f"""SELECT r.name AS run, a.* FROM access_audit AS a JOIN runs AS r USING (run_id) {where}
-                ORDER BY a.run_id, a.layer, a.buffer, a.level""", params)
+    access = f"""
+        SELECT 'access_count' AS "check", r.name AS run, a.run_id, NULL::VARCHAR AS "table", NULL::BIGINT AS rows,
+               a.layer, a.buffer, a.level, a.trace_count, a.report_count, a.difference, a.matches
+        FROM access_audit AS a JOIN runs AS r USING (run_id) {where}"""
+    orphans = f"""
+        SELECT 'orphan_rows', NULL, o.run_id, o."table", o.rows, NULL, NULL, NULL, NULL, NULL, NULL, false
+        FROM ({orphan_rows_query(con)}) AS o"""
+    checks = access if run is not None else f"{access} UNION ALL {orphans}"
+    return f'{checks} ORDER BY "check", run_id, "table", layer, buffer, level', params

@@ -22,7 +22,7 @@ from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 MIGRATIONS: dict[int, list[str]] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
@@ -41,6 +41,11 @@ MIGRATIONS: dict[int, list[str]] = {
     # 8 gives memtech_composition's area and energy their own columns, and aie_aggregate_summary a
     # diagnosis (views only)
     7: [],
+    # 9 records what `gsdb simulate` changed in the config, and the identity of a simulation's inputs
+    8: [
+        "ALTER TABLE runs ADD COLUMN IF NOT EXISTS overrides VARCHAR",
+        "ALTER TABLE runs ADD COLUMN IF NOT EXISTS inputs_sha256 VARCHAR",
+    ],
 }
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")
@@ -116,6 +121,8 @@ def load_objects() -> tuple[SqlObject, ...]:
             if not item.name.endswith(".sql"):
                 continue
             obj = _parse_object(f"{folder.name}/{item.name}", item.read_text(encoding="utf-8"))
+            if obj.name != item.name.removesuffix(".sql"):  # the loaders find the schema's objects by file name
+                raise GsdbError(f"{obj.path}: defines {obj.name}; a schema file is named after its object")
             if obj.name in objects:
                 raise GsdbError(f"{obj.path}: {obj.name} is also defined in {objects[obj.name].path}")
             objects[obj.name] = obj

@@ -1,5 +1,7 @@
 -- One row per ingested run: a SCALE-Sim run directory or an AI Engine trace. A run is identified by
--- its resolved source path; ingesting the same path again replaces the run and keeps its run_id.
+-- its resolved source path; ingesting the same path again replaces the run and keeps its run_id. A run
+-- made by `gsdb simulate` is also identified by its inputs (inputs_sha256): simulating the same
+-- inputs again replaces it, whatever folder SCALE-Sim writes into and whatever the run is named.
 -- @column run_id Identifier of the run, carried by every fact row.
 -- @column kind What produced the run: 'scalesim' or 'aie'.
 -- @column name Run name: the run directory's folder name (SCALE-Sim) or the trace file's stem.
@@ -23,6 +25,8 @@
 -- @column topology_kind Topology format: 'conv' or 'gemm' (Layer Name, M, N, K).
 -- @column config Every key of the config file as a JSON object {section: {key: value}}.
 -- @column parameters Run parameters of other run kinds (AI Engine: M, K, N, rows, cols, ...) as JSON.
+-- @column overrides What `gsdb simulate` changed in the config it was given, as `key=value` pairs separated by spaces in the order array, sram_kb, dataflow, bandwidth (e.g. 'array=8x16 dataflow=os'; sram_kb sets all three buffers, in KiB; bandwidth, in words per cycle, also sets USER mode); empty for a simulation without overrides, NULL for runs not simulated by gsdb.
+-- @column inputs_sha256 Identity of a simulated run's inputs: SHA-256 (hex) of the JSON document {"config": {section: {key: value}}, "scalesim": version, "topology": text} with sorted keys and no spaces, where config is the effective config (overrides applied) without [general] run_name, keys lower-cased and values trimmed as SCALE-Sim's config reader sees them, topology is the topology as given to SCALE-Sim (blank lines dropped, every row ending with a comma, newline-terminated) and version is the scalesim package's. Equal for equal inputs, whatever the run's name; NULL for runs not simulated by gsdb.
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER NOT NULL,
     kind VARCHAR NOT NULL,
@@ -46,5 +50,7 @@ CREATE TABLE IF NOT EXISTS runs (
     dram_bandwidth VARCHAR,
     topology_kind VARCHAR,
     config JSON,
-    parameters JSON
+    parameters JSON,
+    overrides VARCHAR,
+    inputs_sha256 VARCHAR
 );
