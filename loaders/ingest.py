@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -16,9 +15,8 @@ from gainsight_db.loaders.scalesim_ingest import (
 )
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces
 
-from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.progress import Progress
-from gainsight_db.common.sql_text import one_line
+from gainsight_db.common.transactions import one_transaction
 
 
 def plan(paths: list[Path]) -> list[Input]:
@@ -28,23 +26,6 @@ def plan(paths: list[Path]) -> list[Input]:
         for found in find_inputs(Path(path)):
             inputs.setdefault((found.kind, found.path.resolve()), None)
     return [Input(kind, path) for kind, path in inputs]
-
-
-@contextmanager
-def _one_transaction(con: duckdb.DuckDBPyConnection):
-    """All or nothing: on any error the warehouse is left unchanged."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        con.execute("COMMIT")
-    except BaseException as err:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        if isinstance(err, duckdb.Error):
-            raise GsdbError(f"ingest failed: {one_line(err)}") from err
-        raise
 
 
 def ingest(
@@ -61,7 +42,7 @@ def ingest(
     scalesim = scalesim or ScalesimOptions()
     aie = aie or AieOptions()
     results: list[IngestResult] = []
-    with _one_transaction(con):
+    with one_transaction(con, "ingest"):
         for found in inputs:
             if found.kind == "aie":
                 results.append(ingest_aie_trace(con, found.path, aie, progress, warn))
@@ -82,5 +63,5 @@ def ingest_simulated(
     """Ingest a run SCALE-Sim has just simulated: its reports from `run_dir`, its traces from memory.
     With `simulated` (what gsdb changed in the config, and the inputs' identity), it replaces the run
     simulated from the same inputs. One transaction, like `ingest`."""
-    with _one_transaction(con):
+    with one_transaction(con, "ingest"):
         return ingest_scalesim_run(con, run_dir, scalesim, progress, warn, in_memory=traces, simulated=simulated)

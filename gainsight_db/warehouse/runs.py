@@ -10,7 +10,8 @@ import duckdb
 
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.results import one_row
-from gainsight_db.common.sql_text import one_line, quote_identifier
+from gainsight_db.common.sql_text import quote_identifier
+from gainsight_db.common.transactions import one_transaction
 from gainsight_db.loaders.catalog import remove_run, run_tables
 
 # The runs columns that place a SCALE-Sim run in a sweep: array, SRAM sizes, dataflow, bandwidth.
@@ -114,20 +115,10 @@ def remove_runs(con: duckdb.DuckDBPyConnection, runs: list[str]) -> list[Removed
     if not runs:
         raise GsdbError("remove: give at least one run (a run name or id)")
     run_ids = list(dict.fromkeys(_run_to_remove(con, str(run)) for run in runs))
-    con.execute("BEGIN TRANSACTION")
-    try:
-        removed = []
+    removed = []
+    with one_transaction(con, "remove (nothing removed)"):
         for run_id in run_ids:
             name, kind = one_row(con, "SELECT name, kind FROM runs WHERE run_id = ?", [run_id]) or (None, None)
             tables = remove_run(con, run_id)
             removed.append(RemovedRun(run_id, name, kind, sum(tables.values()), tables))
-        con.execute("COMMIT")
-    except BaseException as err:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        if isinstance(err, duckdb.Error):
-            raise GsdbError(f"remove failed, nothing removed: {one_line(err)}") from err
-        raise
     return removed
