@@ -416,7 +416,7 @@ class Warehouse:
 
     def report_relation(
         self, name: str, run: RunSelection = None, layer: int | None = None, buffer: str | None = None,
-        **settings: Any,
+        *, sweep: str | None = None, **settings: Any,
     ) -> duckdb.DuckDBPyRelation:
         level = settings.pop("level", None)
         memtech = {key: settings[key] for key in _MEMTECH_SETTINGS
@@ -426,7 +426,7 @@ class Warehouse:
             raise GsdbError(f"report {name}: unknown setting(s) {', '.join(unknown)}")
         if memtech and name not in ("memtech", "composition"):
             raise GsdbError(f"report {name}: {', '.join(memtech)} apply to the memtech and composition reports")
-        sql, params = report_query(self._con, name, run, layer, buffer, level)  # checks every argument
+        sql, params = report_query(self._con, name, run, layer, buffer, level, sweep)  # checks every argument
         if memtech:  # stored only once the arguments are known good; the query does not depend on them
             run_ids = report_runs(self._con, name, run, level)
             if run_ids is None:  # every run reported
@@ -438,15 +438,16 @@ class Warehouse:
 
     def report(
         self, name: str, run: RunSelection = None, layer: int | None = None, buffer: str | None = None,
-        **settings: Any,
+        *, sweep: str | None = None, **settings: Any,
     ) -> pandas.DataFrame:
         """A report as a DataFrame, as `gsdb report NAME` prints it: layers, run, lifetimes,
         histogram, memtech, composition or aie, for every run of its kind or the given run(s) (a name
-        or id, or a list of them), layer and buffer. Settings: for aie, level= iterations|cores|
-        aggregate|summary|kernels|stalls; for memtech and composition, clock_hz=, word_bits=,
-        threshold_s=, tech= (a technology file) or default_tech=True, stored for each run reported
-        as `gsdb report memtech` stores them."""
-        return self.report_relation(name, run, layer, buffer, **settings).df()
+        or id, or a list of them), layer and buffer; or sweep, the points of one sweep (`sweep=`, a
+        sweep name; None for the warehouse's only sweep), the axes it varies and their figures.
+        Settings: for aie, level= iterations|cores|aggregate|summary|kernels|stalls; for memtech and
+        composition, clock_hz=, word_bits=, threshold_s=, tech= (a technology file) or
+        default_tech=True, stored for each run reported as `gsdb report memtech` stores them."""
+        return self.report_relation(name, run, layer, buffer, sweep=sweep, **settings).df()
 
     def set_memtech(
         self, run: str | int, *, clock_hz: float | None = None, word_bits: int | None = None,
