@@ -83,8 +83,8 @@ def sweep(
     name: Annotated[Optional[str], typer.Argument(
         metavar="NAME", help="Sweep name (default: the warehouse's only sweep).", show_default=False)] = None,
     metric: Annotated[Metric, typer.Option(
-        "--metric", help="What to compare: cycles per layer (stacked bars), a run's figure (bars; one per "
-        "buffer for lifetimes), or the lifetime distributions.")] = Metric.total_cycles,
+        "--metric", help="What to compare: cycles per layer (stacked bars), a figure of the run (bars; one "
+        "per buffer for lifetime_* and under_threshold_pct), or lifetimes (the distributions).")] = Metric.total_cycles,
     by: Annotated[Optional[str], typer.Option(
         "--by", help="An axis the sweep varies: one panel (a row for --metric lifetimes) per value.")] = None,
     db: DbOption = DEFAULT_DB,
