@@ -15,7 +15,9 @@ import duckdb
 
 from gainsight_db.common.buffers import BUFFERS
 from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.sql_text import quote_identifier
 from gainsight_db.common.staging import write_atomically
+from gainsight_db.warehouse.sweeps import varied_axes
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
@@ -540,9 +542,6 @@ def _coordinate_text(axis: str, value: str) -> str:
 def _sweep_points(con: duckdb.DuckDBPyConnection, sweep: str, by: str | None) -> tuple[list[SweepPoint], list]:
     """The points of the sweep whose run is in the warehouse, in order, labelled by their coordinates,
     and the groups (values of `by` in the order the points first take them; [None] without `by`)."""
-    from gainsight_db.common.sql_text import quote_identifier
-    from gainsight_db.warehouse.sweeps import varied_axes
-
     axes = varied_axes(con, sweep)
     if by is not None and by not in axes:
         raise GsdbError(f"plot sweep: by {by!r}: not an axis of sweep {sweep} (its axes: {', '.join(axes) or 'none'})")
