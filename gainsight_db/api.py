@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from gainsight_db.loaders.scalesim_ingest import IngestResult
 
 EXPORT_KINDS = ("gainsight", "parquet", "csv", "frontend", "aie")
-PLOT_KINDS = ("lifetimes", "runs", "memtech")
+PLOT_KINDS = ("lifetimes", "runs", "memtech", "sweep")
 _MEMTECH_SETTINGS = ("clock_hz", "word_bits", "threshold_s", "tech", "default_tech")
 
 
@@ -416,7 +416,7 @@ class Warehouse:
 
     def report_relation(
         self, name: str, run: RunSelection = None, layer: int | None = None, buffer: str | None = None,
-        **settings: Any,
+        *, sweep: str | None = None, **settings: Any,
     ) -> duckdb.DuckDBPyRelation:
         level = settings.pop("level", None)
         memtech = {key: settings[key] for key in _MEMTECH_SETTINGS
@@ -426,7 +426,7 @@ class Warehouse:
             raise GsdbError(f"report {name}: unknown setting(s) {', '.join(unknown)}")
         if memtech and name not in ("memtech", "composition"):
             raise GsdbError(f"report {name}: {', '.join(memtech)} apply to the memtech and composition reports")
-        sql, params = report_query(self._con, name, run, layer, buffer, level)  # checks every argument
+        sql, params = report_query(self._con, name, run, layer, buffer, level, sweep)  # checks every argument
         if memtech:  # stored only once the arguments are known good; the query does not depend on them
             run_ids = report_runs(self._con, name, run, level)
             if run_ids is None:  # every run reported
@@ -438,15 +438,16 @@ class Warehouse:
 
     def report(
         self, name: str, run: RunSelection = None, layer: int | None = None, buffer: str | None = None,
-        **settings: Any,
+        *, sweep: str | None = None, **settings: Any,
     ) -> pandas.DataFrame:
         """A report as a DataFrame, as `gsdb report NAME` prints it: layers, run, lifetimes,
         histogram, memtech, composition or aie, for every run of its kind or the given run(s) (a name
-        or id, or a list of them), layer and buffer. Settings: for aie, level= iterations|cores|
-        aggregate|summary|kernels|stalls; for memtech and composition, clock_hz=, word_bits=,
-        threshold_s=, tech= (a technology file) or default_tech=True, stored for each run reported
-        as `gsdb report memtech` stores them."""
-        return self.report_relation(name, run, layer, buffer, **settings).df()
+        or id, or a list of them), layer and buffer; or sweep, the points of one sweep (`sweep=`, a
+        sweep name; None for the warehouse's only sweep), the axes it varies and their figures.
+        Settings: for aie, level= iterations|cores|aggregate|summary|kernels|stalls; for memtech and
+        composition, clock_hz=, word_bits=, threshold_s=, tech= (a technology file) or
+        default_tech=True, stored for each run reported as `gsdb report memtech` stores them."""
+        return self.report_relation(name, run, layer, buffer, sweep=sweep, **settings).df()
 
     def set_memtech(
         self, run: str | int, *, clock_hz: float | None = None, word_bits: int | None = None,
@@ -512,14 +513,21 @@ class Warehouse:
         return report
 
     def plot(self, kind: str, *, run: str | int | Iterable[str | int] | None = None, layer: int | None = None,
-             out: str | Path | None = None):
+             out: str | Path | None = None, sweep: str | None = None, metric: str | None = None,
+             by: str | None = None):
         """A picture as a matplotlib Figure, also written to `out` (.png, .svg or .pdf) when given:
         - "lifetimes": a run's lifetime distribution per buffer (all layers merged, or `layer`), on
           one log2 axis with the short-lifetime threshold and the gain cells' retention marked
           (one file per layer: `plot_lifetimes_per_layer`);
         - "runs": total cycles per layer, one stacked bar per run labelled by its config and topped
           by its total (every SCALE-Sim run, or those given);
-        - "memtech": fit, area and energy per technology relative to SRAM, for one run."""
+        - "memtech": fit, area and energy per technology relative to SRAM, for one run;
+        - "sweep": the points of `sweep` (None: the warehouse's only sweep) compared on `metric`,
+          each labelled by its axis values: total_cycles (default), compute_cycles or stall_cycles as
+          stacked bars per layer; utilisation, lifetime_mean, lifetime_median, lifetime_p90,
+          lifetime_max or under_threshold_pct as bars (one per buffer for the per-buffer figures);
+          lifetimes as each point's lifetime distribution per buffer. `by` (an axis the sweep varies)
+          draws one panel, or row of panels, per value of that axis."""
         from gainsight_db import plots
 
         if out is not None:
@@ -529,7 +537,18 @@ class Warehouse:
             raise GsdbError(f"plot {kind!r}: no such picture (one of: {', '.join(PLOT_KINDS)})")
         if layer is not None and kind != "lifetimes":
             raise GsdbError(f"plot {kind}: layer= applies to the lifetimes picture only")
-        if kind == "runs":
+        if kind != "sweep" and (sweep, metric, by) != (None, None, None):
+            raise GsdbError(f"plot {kind}: sweep=, metric= and by= apply to the sweep picture only")
+        if kind == "sweep":
+            from gainsight_db.warehouse.sweeps import resolve_sweep
+
+            if run is not None:
+                raise GsdbError("plot sweep: run= does not apply (the sweep names its runs)")
+            metric = metric if metric is not None else "total_cycles"
+            plots.check_sweep_metric(metric)
+            self._con.abort()
+            drawn = plots.plot_sweep(self._con, resolve_sweep(self._con, sweep, "plot sweep"), metric, by)
+        elif kind == "runs":
             runs = _some_runs("plot runs", run)
             drawn = plots.plot_runs(self._con, [self.run_id(r, kind="scalesim") for r in runs] if runs else None)
         elif kind in ("lifetimes", "memtech"):

@@ -15,7 +15,9 @@ import duckdb
 
 from gainsight_db.common.buffers import BUFFERS
 from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.sql_text import quote_identifier
 from gainsight_db.common.staging import write_atomically
+from gainsight_db.warehouse.sweeps import varied_axes
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
@@ -184,30 +186,38 @@ def _power_of_two(x: float) -> str:
     return "2" + str(round(math.log2(x))).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
 
 
+def _lifetime_x_axis(ax, x_end: float) -> None:
+    """The log2 lifetime axis from the bar of 0 cycles (ZERO_BAR, ticked "0") to `x_end` cycles, a
+    power of two: ticks at powers of two, at most about ten of them labelled."""
+    from matplotlib.ticker import FixedLocator, NullFormatter
+
+    top_power = round(math.log2(x_end))
+    step = max(1, math.ceil((top_power + 1) / 10))
+    powers = list(range(0, top_power + 1, step))
+    zero_at = math.sqrt(ZERO_BAR[0] * ZERO_BAR[1])
+    ax.set_xscale("log", base=2)
+    ax.set_xlim(ZERO_BAR[0], x_end)
+    ax.set_xlabel("lifetime (cycles, log2 bins)")
+    ax.xaxis.set_major_locator(FixedLocator([zero_at] + [2.0 ** k for k in powers]))
+    ax.xaxis.set_major_formatter(lambda x, _: "0" if x < 1 else "1" if x == 1 else _power_of_two(x))
+    ax.xaxis.set_minor_locator(FixedLocator([2.0 ** k for k in range(top_power + 1)]))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def _draw_lifetimes(title: str, layer: int | None, bins: dict[str, list[tuple[int, int, int]]],
                     axes_: _LifetimeAxes, y_scale: str) -> Plot:
     from matplotlib.patches import Patch
-    from matplotlib.ticker import FixedLocator, NullFormatter
+    from matplotlib.ticker import FixedLocator
 
     fig = _figure(figsize=(12, 4.6), layout="constrained")
     axes = fig.subplots(1, len(BUFFERS), sharex=True, sharey=True)
     fig.suptitle(title)
-    top_power = round(math.log2(axes_.x_end))
-    step = max(1, math.ceil((top_power + 1) / 10))
-    powers = list(range(0, top_power + 1, step))
-    zero_at = math.sqrt(ZERO_BAR[0] * ZERO_BAR[1])
     colours = ["tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan"]
     handles = []
     for ax, buffer in zip(axes, BUFFERS):
-        ax.set_xscale("log", base=2)
+        _lifetime_x_axis(ax, axes_.x_end)
         ax.set_yscale(y_scale)
-        ax.set_xlim(ZERO_BAR[0], axes_.x_end)
         ax.set_title(buffer)
-        ax.set_xlabel("lifetime (cycles, log2 bins)")
-        ax.xaxis.set_major_locator(FixedLocator([zero_at] + [2.0 ** k for k in powers]))
-        ax.xaxis.set_major_formatter(lambda x, _: "0" if x < 1 else "1" if x == 1 else _power_of_two(x))
-        ax.xaxis.set_minor_locator(FixedLocator([2.0 ** k for k in range(top_power + 1)]))
-        ax.xaxis.set_minor_formatter(NullFormatter())
         drawn = bins.get(buffer, [])
         if not drawn:
             ax.text(0.5, 0.5, "no lifetimes", ha="center", va="center", transform=ax.transAxes)
@@ -337,39 +347,61 @@ def plot_runs(con: duckdb.DuckDBPyConnection, run_ids: list[int] | None = None) 
     labels = _bar_labels(list(runs.values()))
     bars = [RunBar(rid, labels[rid], [int(r[8]) for r in rows if r[0] == rid],
                    int(next(r[9] for r in rows if r[0] == rid))) for rid in runs]
-    depth = max(len(bar.cycles) for bar in bars)
-    layer_labels = []
-    for layer in range(depth):
-        names = list(dict.fromkeys(r[7] for r in rows if r[6] == layer and r[7]))
-        layer_labels.append(" / ".join(names) if names else f"layer {layer}")
+    layer_labels = _layer_labels([(r[6], r[7]) for r in rows])
     data = RunsData(bars, layer_labels)
-
-    from matplotlib import colormaps
 
     fig = _figure(figsize=(max(4.0, 1.3 * len(bars) + 2.5), 4.8), layout="constrained")
     ax = fig.subplots()
-    positions = list(range(len(bars)))
-    bottoms = [0] * len(bars)
-    cmap = colormaps["tab20"]
-    for layer in range(depth):
-        heights = [bar.cycles[layer] if layer < len(bar.cycles) else 0 for bar in bars]
-        ax.bar(positions, heights, bottom=bottoms, label=layer_labels[layer], color=cmap(layer % 20),
-               edgecolor="black", linewidth=0.3)
-        bottoms = [b + h for b, h in zip(bottoms, heights)]
-    for position, bar in zip(positions, bars):
-        ax.annotate(f"{bar.total:,}", (position, bar.total), xytext=(0, 2), textcoords="offset points",
-                    ha="center", va="bottom", fontsize="small")
-    ax.set_xticks(positions, [bar.label for bar in bars])
-    ax.margins(y=0.08)
+    _draw_stacks(ax, [bar.cycles for bar in bars], [bar.total for bar in bars], [bar.label for bar in bars],
+                 layer_labels)
     ax.set_ylabel("total cycles")
     ax.set_title("Total cycles per layer (bar top: run total)")
+    _layer_legend(fig, ax, len(layer_labels))
+    return Plot(fig, data)
+
+
+def _layer_labels(layers: Iterable[tuple[int, str | None]]) -> list[str]:
+    """The legend label of each LayerID's segment, from (LayerID, topology name) pairs of every bar: the
+    names the bars give that layer (joined with ' / ' where they differ), else `layer <i>`."""
+    names: dict[int, list[str]] = {}
+    for layer, name in layers:
+        known = names.setdefault(layer, [])
+        if name and name not in known:
+            known.append(name)
+    depth = max(names, default=-1) + 1
+    return [" / ".join(names.get(layer, [])) or f"layer {layer}" for layer in range(depth)]
+
+
+def _draw_stacks(ax, stacks: list[list[int]], totals: list[int | float | None], labels: list[str],
+                 layer_labels: list[str]) -> None:
+    """One bar per stack at 0, 1, ..., a segment per layer (LayerID order from the bottom, coloured and
+    named as layer_labels), the stack's total printed on top and its label under it."""
+    from matplotlib import colormaps
+
+    positions = list(range(len(stacks)))
+    bottoms = [0] * len(stacks)
+    cmap = colormaps["tab20"]
+    for layer, layer_label in enumerate(layer_labels):
+        heights = [(stack[layer] or 0) if layer < len(stack) else 0 for stack in stacks]
+        ax.bar(positions, heights, bottom=bottoms, label=layer_label, color=cmap(layer % 20),
+               edgecolor="black", linewidth=0.3)
+        bottoms = [b + h for b, h in zip(bottoms, heights)]
+    for position, total in zip(positions, totals):
+        ax.annotate("n/a" if total is None else f"{total:,}", (position, total or 0), xytext=(0, 2),
+                    textcoords="offset points", ha="center", va="bottom", fontsize="small")
+    ax.set_xticks(positions, labels)
+    ax.margins(y=0.08)
+
+
+def _layer_legend(fig, ax, depth: int) -> None:
+    """The legend of stacked layers (top segment first, as stacked), or a note when there are too many."""
     if depth <= 24:
-        handles, names = ax.get_legend_handles_labels()  # listed top segment first, as stacked
-        fig.legend(handles[::-1], names[::-1], title="layer", fontsize="small", loc="outside right upper")
+        handles, names = ax.get_legend_handles_labels()
+        fig.legend(handles[:depth][::-1], names[:depth][::-1], title="layer", fontsize="small",
+                   loc="outside right upper")
     else:
         ax.text(1.01, 1, f"{depth} layers,\nstacked from layer 0\nat the bottom", transform=ax.transAxes,
                 va="top", fontsize="small")
-    return Plot(fig, data)
 
 
 def plot_memtech(con: duckdb.DuckDBPyConnection, run_id: int) -> Plot:
@@ -399,3 +431,284 @@ def plot_memtech(con: duckdb.DuckDBPyConnection, run_id: int) -> Plot:
         ax.set_title(label)
         ax.tick_params(axis="x", labelrotation=30)
     return Plot(fig, data)
+
+
+# Comparing the points of a sweep ----------------------------------------------------------------
+@dataclass(frozen=True)
+class SweepMetric:
+    """A figure the sweep picture compares: `column` is an SQL expression over the `layers` view (as
+    l) for a per-layer figure, drawn as stacked bars, else a sweep_summary column, where `{buffer}`
+    stands for each buffer's column (grouped bars, one per buffer)."""
+
+    column: str
+    label: str
+    per_layer: bool = False
+    per_buffer: bool = False
+    percent: bool = False
+
+
+SWEEP_METRICS: dict[str, SweepMetric] = {
+    "total_cycles": SweepMetric("l.total_cycles", "total cycles", per_layer=True),
+    "compute_cycles": SweepMetric("l.total_cycles - l.stall_cycles", "compute cycles (total - stall)", per_layer=True),
+    "stall_cycles": SweepMetric("l.stall_cycles", "stall cycles", per_layer=True),
+    "utilisation": SweepMetric("utilisation_pct", "utilisation (% of PE-cycles)", percent=True),
+    "lifetime_mean": SweepMetric("{buffer}_lifetime_mean_cycles", "mean lifetime (cycles)", per_buffer=True),
+    "lifetime_median": SweepMetric("{buffer}_lifetime_median_cycles", "median lifetime (cycles)", per_buffer=True),
+    "lifetime_p90": SweepMetric("{buffer}_lifetime_p90_cycles", "90th percentile lifetime (cycles)", per_buffer=True),
+    "lifetime_max": SweepMetric("{buffer}_lifetime_max_cycles", "longest lifetime (cycles)", per_buffer=True),
+    "under_threshold_pct": SweepMetric("{buffer}_under_threshold_pct", "lifetimes under the threshold (%)",
+                                       per_buffer=True, percent=True),
+}
+# The lifetime distributions of the points, one step line per point.
+LIFETIMES_METRIC = "lifetimes"
+SWEEP_METRIC_NAMES = (*SWEEP_METRICS, LIFETIMES_METRIC)
+BUFFER_COLOURS = {"ifmap": "tab:blue", "filter": "tab:orange", "ofmap": "tab:green"}
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """A point of the sweep as drawn: its coordinates (the axes that tell the points apart, as the
+    spec writes them), its label (the coordinates written out, e.g. 'os 64x64', without the `by`
+    axis) and, with `by`, its group (that axis' value, written out)."""
+
+    point: int
+    run_id: int
+    coordinates: dict[str, str]
+    parts: tuple[str, ...]
+    group: str | None
+
+    @property
+    def label(self) -> str:
+        return " ".join(self.parts)
+
+
+@dataclass(frozen=True)
+class SweepBarsData:
+    """What a sweep bar picture draws: one panel per group (one panel without `by`), in it the group's
+    points in order; per point one value per series: the layers (stacked, `totals` on top, series
+    named by the topology), the buffers (grouped bars), or the one figure."""
+
+    sweep: str
+    metric: str
+    by: str | None
+    groups: list[str | None]
+    points: list[SweepPoint]
+    series: list[str]
+    values: dict[int, list[float | None]]
+    totals: dict[int, float | None]
+    y_label: str
+    y_scale: str
+
+
+@dataclass(frozen=True)
+class SweepLifetimesData:
+    """What the sweep's lifetime picture draws: per point and buffer the (bin_lo_cycles, bin_hi_cycles,
+    share of the buffer's lifetimes in percent) of each non-empty bin, all layers together; one row of
+    panels per group, one panel per buffer; the short-lifetime threshold in cycles, when every point's
+    run has the same, and whether it is on the axis."""
+
+    sweep: str
+    by: str | None
+    groups: list[str | None]
+    points: list[SweepPoint]
+    shares: dict[int, dict[str, list[tuple[int, int, float]]]]
+    x_limits: tuple[float, float]
+    threshold_cycles: float | None
+    threshold_drawn: bool
+
+
+def check_sweep_metric(metric: str) -> None:
+    if metric not in SWEEP_METRIC_NAMES:
+        raise GsdbError(f"plot sweep: unknown metric {metric!r} (one of: {', '.join(SWEEP_METRIC_NAMES)})")
+
+
+def _coordinate_text(axis: str, value: str) -> str:
+    """An axis value as a label writes it: dataflow and array as they are ('os', '64x64'), SRAM sizes
+    with their unit and buffer ('256KiB', 'ifmap:64KiB'), the bandwidth as `bw10` (as run names
+    write it), the topology by its file name without the folder and extension."""
+    if axis == "topology":
+        return Path(value).stem or value
+    if axis == "sram_kb":
+        return f"{value}KiB"
+    if axis.endswith("_sram_kb"):
+        return f"{axis.removesuffix('_sram_kb')}:{value}KiB"
+    if axis == "bandwidth":
+        return f"bw{value}"
+    if axis in ("dataflow", "array"):
+        return value
+    return f"{axis}={value}"
+
+
+def _sweep_points(con: duckdb.DuckDBPyConnection, sweep: str, by: str | None) -> tuple[list[SweepPoint], list]:
+    """The points of the sweep whose run is in the warehouse, in order, labelled by their coordinates,
+    and the groups (values of `by` in the order the points first take them; [None] without `by`)."""
+    axes = varied_axes(con, sweep)
+    if by is not None and by not in axes:
+        raise GsdbError(f"plot sweep: by {by!r}: not an axis of sweep {sweep} (its axes: {', '.join(axes) or 'none'})")
+    columns = "".join(f", p.{quote_identifier(axis)}" for axis in axes)
+    rows = con.execute(
+        f"SELECT p.point, p.run_id{columns} FROM sweep_points AS p JOIN runs AS r USING (run_id) "
+        "WHERE p.sweep = ? ORDER BY p.point", [sweep]).fetchall()
+    if not rows:
+        raise GsdbError(f"plot sweep: no point of sweep {sweep} has its run in the warehouse (see `gsdb runs`)")
+    points = []
+    for point, run_id, *values in rows:
+        coordinates = dict(zip(axes, values))
+        parts = tuple(_coordinate_text(a, v) for a, v in coordinates.items() if a != by)
+        group = _coordinate_text(by, coordinates[by]) if by is not None else None
+        points.append(SweepPoint(int(point), int(run_id), coordinates, parts or (group or f"point {point}",), group))
+    # Coordinates tell the points apart; where a label still repeats within a group, the point says which.
+    seen: dict[tuple, int] = {}
+    for p in points:
+        seen[(p.group, p.parts)] = seen.get((p.group, p.parts), 0) + 1
+    points = [p if seen[(p.group, p.parts)] == 1 else
+              SweepPoint(p.point, p.run_id, p.coordinates, (*p.parts, f"#{p.point}"), p.group) for p in points]
+    return points, list(dict.fromkeys(p.group for p in points))
+
+
+def plot_sweep(con: duckdb.DuckDBPyConnection, sweep: str, metric: str = "total_cycles", by: str | None = None) -> Plot:
+    """The points of a sweep compared, each labelled by its axis values (never by its run):
+    - a per-layer metric (total_cycles, compute_cycles, stall_cycles): the SCALE-Sim tutorial's stacked
+      bars, one bar per point, a segment per layer named as in the topology, the total on top;
+    - a run-level metric (utilisation, lifetime_mean, lifetime_median, lifetime_p90, lifetime_max,
+      under_threshold_pct): one bar per point, three (one per buffer) for the per-buffer figures;
+    - `lifetimes`: per buffer, each point's lifetime distribution (lifetime_histogram's log2 bins, all
+      layers, as a share of the buffer's lifetimes) as a step line on one log2 axis.
+    With `by` (an axis the sweep varies), one panel (a row of panels for `lifetimes`) per value of
+    that axis. Its data: a SweepBarsData, or a SweepLifetimesData for `lifetimes`."""
+    check_sweep_metric(metric)
+    points, groups = _sweep_points(con, sweep, by)
+    if metric == LIFETIMES_METRIC:
+        return _plot_sweep_lifetimes(con, sweep, by, points, groups)
+    spec = SWEEP_METRICS[metric]
+    totals: dict[int, float | None] = {}
+    if spec.per_layer:
+        rows = con.execute(
+            f"""SELECT p.point, l.layer, l.name, {spec.column} AS value,
+                       CAST(sum({spec.column}) OVER (PARTITION BY p.point) AS BIGINT) AS total
+                FROM sweep_points AS p JOIN layers AS l USING (run_id)
+                WHERE p.sweep = ? ORDER BY p.point, l.layer""", [sweep]).fetchall()
+        series = _layer_labels((layer, name) for _, layer, name, _, _ in rows)
+        values: dict[int, list[float | None]] = {p.point: [] for p in points}
+        for point, _, _, value, total in rows:
+            if point in values:
+                values[point].append(value)
+                totals[point] = total
+        y_scale = "linear"
+    else:
+        buffers = BUFFERS if spec.per_buffer else (None,)
+        series = list(BUFFERS) if spec.per_buffer else [metric]
+        columns = ", ".join(spec.column.format(buffer=b) for b in buffers)
+        rows = con.execute(f"SELECT point, {columns} FROM sweep_summary WHERE sweep = ? ORDER BY point",
+                           [sweep]).fetchall()
+        values = {int(point): list(figures) for point, *figures in rows}
+        drawn = [v for p in points for v in values.get(p.point, []) if v is not None]
+        y_scale = "linear" if spec.percent else _y_scale(drawn)
+    data = SweepBarsData(sweep, metric, by, groups, points, series, values, totals, spec.label, y_scale)
+    return Plot(_draw_sweep_bars(data, spec), data)
+
+
+def _draw_sweep_bars(data: SweepBarsData, spec: SweepMetric):
+    counts = [sum(1 for p in data.points if p.group == g) for g in data.groups]
+    fig = _figure(figsize=(max(4.5, 1.1 * len(data.points) + 1.2 * len(data.groups) + 2.5), 4.8), layout="constrained")
+    panels = fig.subplots(1, len(data.groups), sharey=True, squeeze=False, gridspec_kw={"width_ratios": counts})[0]
+    title = f"sweep {data.sweep}: {data.y_label}" + (" per layer (bar top: total)" if spec.per_layer else "")
+    fig.suptitle(title + (f", by {data.by}" if data.by else ""))
+    for ax, group in zip(panels, data.groups):
+        members = [p for p in data.points if p.group == group]
+        ticks = ["\n".join(p.parts) for p in members]
+        positions = list(range(len(members)))
+        if group is not None:
+            ax.set_title(f"{data.by} = {group}")
+        ax.set_yscale(data.y_scale)
+        if spec.per_layer:
+            _draw_stacks(ax, [data.values[p.point] for p in members], [data.totals.get(p.point) for p in members],
+                         ticks, data.series)
+            continue
+        width = 0.8 / len(data.series)
+        for i, name in enumerate(data.series):
+            offset = (i - (len(data.series) - 1) / 2) * width
+            heights = [data.values.get(p.point, [None] * len(data.series))[i] for p in members]
+            ax.bar([x + offset for x in positions], [h or 0 for h in heights], width, label=name,
+                   color=BUFFER_COLOURS.get(name, "tab:blue"), edgecolor="black", linewidth=0.3)
+            for x, h in zip(positions, heights):
+                if h is None or len(data.series) == 1:
+                    ax.annotate("n/a" if h is None else f"{h:.3g}", (x + offset, h or 0), xytext=(0, 2),
+                                textcoords="offset points", ha="center", va="bottom", fontsize="x-small")
+        ax.set_xticks(positions, ticks)
+        ax.margins(y=0.08)
+    panels[0].set_ylabel(data.y_label + (" (log scale)" if data.y_scale == "log" else ""))
+    if spec.per_layer:
+        _layer_legend(fig, panels[0], len(data.series))
+    elif spec.per_buffer:
+        fig.legend(*panels[0].get_legend_handles_labels(), title="buffer", fontsize="small", loc="outside right upper")
+    return fig
+
+
+def _plot_sweep_lifetimes(con: duckdb.DuckDBPyConnection, sweep: str, by: str | None, points: list[SweepPoint],
+                          groups: list) -> Plot:
+    rows = con.execute(
+        """WITH bins AS (
+               SELECT p.point, h.buffer, h.bin_lo_cycles AS lo, h.bin_hi_cycles AS hi, sum(h.lifetimes) AS lifetimes
+               FROM sweep_points AS p JOIN lifetime_histogram AS h USING (run_id)
+               WHERE p.sweep = ?
+               GROUP BY ALL
+           )
+           SELECT point, buffer, lo, hi, 100.0 * lifetimes / sum(lifetimes) OVER (PARTITION BY point, buffer)
+           FROM bins ORDER BY point, buffer, lo""", [sweep]).fetchall()
+    shares: dict[int, dict[str, list[tuple[int, int, float]]]] = {p.point: {b: [] for b in BUFFERS} for p in points}
+    for point, buffer, lo, hi, share in rows:
+        if point in shares:
+            shares[point][buffer].append((int(lo), int(hi), float(share)))
+    thresholds = con.execute(
+        """SELECT DISTINCT m.threshold_s * m.clock_hz FROM sweep_points AS p JOIN _memtech_params AS m USING (run_id)
+           WHERE p.sweep = ?""", [sweep]).fetchall()
+    threshold = float(thresholds[0][0]) if len(thresholds) == 1 else None
+    data_end = max((hi for bins in shares.values() for b in bins.values() for _, hi, _ in b), default=2)
+    drawn = threshold is not None and 1 <= threshold <= data_end * MARKER_REACH
+    furthest = max(data_end, threshold if drawn else 0)
+    x_end = 2.0 ** (math.floor(math.log2(furthest)) + 1)
+    data = SweepLifetimesData(sweep, by, groups, points, shares, (ZERO_BAR[0], x_end), threshold, drawn)
+    return Plot(_draw_sweep_lifetimes(data), data)
+
+
+def _draw_sweep_lifetimes(data: SweepLifetimesData):
+    from matplotlib import colormaps
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    x_end = data.x_limits[1]
+    top_power = round(math.log2(x_end))
+    # Step edges: the bar of 0 cycles, the gap up to 1 cycle, then every bin [2^(k-1), 2^k).
+    edges = [ZERO_BAR[0], ZERO_BAR[1]] + [2.0 ** k for k in range(top_power + 1)]
+    labels = list(dict.fromkeys(p.label for p in data.points))
+    cmap = colormaps["tab10" if len(labels) <= 10 else "tab20"]
+    colour = {label: cmap(i % cmap.N) for i, label in enumerate(labels)}
+    fig = _figure(figsize=(12, 1.0 + 3.4 * len(data.groups)), layout="constrained")
+    panels = fig.subplots(len(data.groups), len(BUFFERS), sharex=True, sharey=True, squeeze=False)
+    fig.suptitle(f"sweep {data.sweep}: data lifetimes (all layers) per log2 bin" + (f", by {data.by}" if data.by else ""))
+    for row, group in zip(panels, data.groups):
+        for ax, buffer in zip(row, BUFFERS):
+            _lifetime_x_axis(ax, x_end)
+            ax.set_title(buffer if group is None else f"{buffer}, {data.by} = {group}")
+            lines = 0
+            for p in (p for p in data.points if p.group == group):
+                bins = {lo: share for lo, _, share in data.shares[p.point][buffer]}
+                if not bins:
+                    continue
+                heights = [bins.get(0, 0.0), 0.0] + [bins.get(2 ** (k - 1), 0.0) for k in range(1, top_power + 1)]
+                ax.stairs(heights, edges, color=colour[p.label], linewidth=1.6, baseline=None)
+                lines += 1
+            if not lines:
+                ax.text(0.5, 0.5, "no lifetimes", ha="center", va="center", transform=ax.transAxes)
+            if data.threshold_drawn:
+                ax.axvline(data.threshold_cycles, color="black", linestyle="--", linewidth=1.2)
+        row[0].set_ylabel("share of the buffer's lifetimes (%)")
+    handles = [Line2D([], [], color=colour[label], linewidth=1.6, label=label) for label in labels]
+    if data.threshold_cycles is not None:
+        where = "" if data.threshold_drawn else " (beyond the axis)"
+        text = f"short-lifetime threshold {_cycles(data.threshold_cycles)} cycles{where}"
+        handles.append(Line2D([], [], color="black", linestyle="--", label=text) if data.threshold_drawn
+                       else Patch(visible=False, label=text))
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize="small", frameon=False)
+    return fig

@@ -44,6 +44,7 @@ EXAMPLES: dict[str, str] = {
     "report histogram": "gsdb report histogram --run tiny_8x8_ws --layer 0",
     "report memtech": "gsdb report memtech --run tiny_8x8_ws --clock-hz 1e9",
     "report composition": "gsdb report composition --run tiny_8x8_ws",
+    "report sweep": "gsdb report sweep tutorial1 -f csv -o tutorial1.csv",
     "report aie": "gsdb report aie --level summary",
     "export": "gsdb export parquet -o tables",
     "export gainsight": "gsdb export gainsight --run tiny_8x8_ws -o processed",
@@ -55,6 +56,7 @@ EXAMPLES: dict[str, str] = {
     "plot lifetimes": "gsdb plot lifetimes --run tiny_8x8_ws -o lifetimes.png",
     "plot runs": "gsdb plot runs -o cycles.svg",
     "plot memtech": "gsdb plot memtech --run tiny_8x8_ws -o memtech.pdf",
+    "plot sweep": "gsdb plot sweep tutorial1 --metric total_cycles --by dataflow -o tutorial1.png",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,9 +15,13 @@ from gainsight_db.cli.options import (
     RunsOption,
     open_warehouse,
 )
+from gainsight_db.plots import SWEEP_METRIC_NAMES
 from gainsight_db.warehouse.connection import DEFAULT_DB
 
-app = typer.Typer(help="Pictures of lifetimes, cycles and technologies (PNG, SVG or PDF).", no_args_is_help=True)
+app = typer.Typer(help="Pictures of lifetimes, cycles, technologies and sweeps (PNG, SVG or PDF).",
+                  no_args_is_help=True)
+
+Metric = enum.Enum("Metric", {name: name for name in SWEEP_METRIC_NAMES}, type=str)
 
 PictureOption = Annotated[Path, typer.Option("--output", "-o", help="Picture file: .png, .svg or .pdf.")]
 
@@ -70,3 +75,21 @@ def runs(
 def memtech(out: PictureOption, run: OneRunOption = None, db: DbOption = DEFAULT_DB) -> None:
     """Fit, area and energy per technology relative to SRAM (settings from `gsdb report memtech`)."""
     _plot(db, "memtech", out, run=run)
+
+
+@app.command()
+def sweep(
+    out: PictureOption,
+    name: Annotated[Optional[str], typer.Argument(
+        metavar="NAME", help="Sweep name (default: the warehouse's only sweep).", show_default=False)] = None,
+    metric: Annotated[Metric, typer.Option(
+        "--metric", help="What to compare: cycles per layer (stacked bars), a figure of the run (bars; one "
+        "per buffer for lifetime_* and under_threshold_pct), or lifetimes (the distributions).")] = Metric.total_cycles,
+    by: Annotated[Optional[str], typer.Option(
+        "--by", help="An axis the sweep varies: one panel (a row for --metric lifetimes) per value.")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """The points of a sweep compared, each labelled by its axis values: stacked bars of cycles per
+    layer (the topology's layer names, the total on top), bars of a run's figure, or each point's
+    lifetime distribution per buffer."""
+    _plot(db, "sweep", out, sweep=name, metric=metric.value, by=by)

@@ -24,7 +24,7 @@ from gainsight_db.reports.queries import AIE_LEVELS
 from gainsight_db.warehouse.connection import DEFAULT_DB
 
 app = typer.Typer(help="Report tables (lifetimes, per-layer and per-run statistics, histograms, memory "
-                  "technologies, AI Engine iterations).", no_args_is_help=True)
+                  "technologies, the points of a sweep, AI Engine iterations).", no_args_is_help=True)
 
 Buffer = enum.Enum("Buffer", {b: b for b in BUFFERS}, type=str)
 Level = enum.Enum("Level", {level: level for level in AIE_LEVELS}, type=str)
@@ -33,14 +33,14 @@ BufferOption = Annotated[Optional[Buffer], typer.Option("--buffer", help="Only t
 
 
 def _report(db: Path, name: str, fmt: OutputFormat, output: Path | None, run: list[str] | None = None,
-            layer: int | None = None, buffer: Any = None, **settings: Any) -> None:
+            layer: int | None = None, buffer: Any = None, sweep: str | None = None, **settings: Any) -> None:
     """Print `Warehouse.report(name, ...)`; the warehouse is opened writable only to store settings."""
     changes = any(v is not None and v is not False for key, v in settings.items() if key != "level")
     with open_warehouse(db, write=changes) as wh:
         if output is not None:
             refuse_protected(output, wh.protected_paths)  # before any setting is stored
         relation = wh.report_relation(name, run or None, layer, buffer.value if buffer is not None else None,
-                                      **settings)
+                                      sweep=sweep, **settings)
         emit_relation(relation, fmt, output, wh.protected_paths)
 
 
@@ -111,6 +111,18 @@ def composition(
     """The per-buffer technology choice that minimises area or energy, against all-SRAM."""
     _report(db, "composition", format, output, run, clock_hz=clock_hz, word_bits=word_bits,
             threshold_s=threshold_s, tech=tech, default_tech=default_tech)
+
+
+@app.command("sweep")
+def sweep_report(
+    name: Annotated[Optional[str], typer.Argument(
+        metavar="NAME", help="Sweep name (default: the warehouse's only sweep).", show_default=False)] = None,
+    db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+) -> None:
+    """The points of a sweep in order: the axes it varies, total and stall cycles, utilisation, and per
+    buffer the lifetime mean, median, p90 and max, the share under the threshold and the technology
+    picked for the least area and for the least energy."""
+    _report(db, "sweep", format, output, sweep=name)
 
 
 @app.command("aie")

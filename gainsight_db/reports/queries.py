@@ -1,5 +1,6 @@
 """The query behind every report: which view, which columns, in which order, filtered by run, layer
-and buffer. `gsdb report NAME` and `Warehouse.report(NAME)` both run what `report_query` builds."""
+and buffer, or by sweep. `gsdb report NAME` and `Warehouse.report(NAME)` both run what
+`report_query` builds."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import duckdb
 
 from gainsight_db.common.buffers import BUFFERS, buffer_order
 from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.sql_text import quote_identifier
 from gainsight_db.warehouse.runs import resolve_runs
+from gainsight_db.warehouse.sweeps import axis_columns, resolve_sweep, varied_axes
 
 # A run given by name or id, several of them, or None for every run.
 RunSelection = Union[str, int, Iterable[Union[str, int]], None]
@@ -30,6 +33,7 @@ class Report:
     kind: str = "scalesim"  # the kind of run it reports on
     by_layer: bool = True  # takes a layer filter
     by_buffer: bool = True  # takes a buffer filter
+    by_sweep: bool = False  # reports on one sweep (and takes no run filter)
 
 
 # Report name -> its query. The AI Engine report has one entry per level (`aie` is `aie:iterations`).
@@ -50,6 +54,8 @@ REPORTS: dict[str, Report] = {
         f"v.run_id, v.objective, CASE v.buffer WHEN 'total' THEN {len(BUFFERS)} ELSE {_BUFFER_ORDER} END",
         by_layer=False, by_buffer=False,
     ),
+    # The points of one sweep: only the axes it varies, then the figures (see sweep_report_query).
+    "sweep": Report("sweep_summary", "", "v.point", by_layer=False, by_buffer=False, by_sweep=True),
 }
 
 
@@ -106,14 +112,17 @@ def report_runs(con: duckdb.DuckDBPyConnection, name: str, run: RunSelection = N
 
 def report_query(
     con: duckdb.DuckDBPyConnection, name: str, run: RunSelection = None, layer: int | None = None,
-    buffer: str | None = None, level: str | None = None,
+    buffer: str | None = None, level: str | None = None, sweep: str | None = None,
 ) -> tuple[str, list]:
     """The SQL (and its parameters) of report `name` for the runs of its kind, or the given runs,
-    layer and buffer."""
+    layer and buffer; for the sweep report, the points of `sweep` (None: the only sweep)."""
     report = find_report(name, level)
-    for given, allowed, what in ((layer, report.by_layer, "layer"), (buffer, report.by_buffer, "buffer")):
+    for given, allowed, what in ((layer, report.by_layer, "layer"), (buffer, report.by_buffer, "buffer"),
+                                 (run, not report.by_sweep, "run"), (sweep, report.by_sweep, "sweep")):
         if given is not None and not allowed:
             raise GsdbError(f"report {name}: has no {what} filter")
+    if report.by_sweep:
+        return sweep_report_query(con, resolve_sweep(con, sweep, f"report {name}"))
     conditions, params = ["r.kind = ?"], [report.kind]
     run_ids = report_runs(con, name, run, level)
     if run_ids is not None:
@@ -133,6 +142,18 @@ def report_query(
     sql = (f"SELECT r.name AS run, {report.columns} FROM {report.view} AS v JOIN runs AS r USING (run_id) "
            f"{report.joins} WHERE {' AND '.join(conditions)} ORDER BY {report.order}")
     return sql, params
+
+
+def sweep_report_query(con: duckdb.DuckDBPyConnection, sweep: str) -> tuple[str, list]:
+    """The points of `sweep` in order (sweep_summary): the point, the coordinates that tell the points
+    apart (the topology when there are several, and the axes the sweep varies; the other axis
+    columns, empty for every point, are left out), the run, then every figure."""
+    varied = varied_axes(con, sweep)
+    coordinates = [f"v.{quote_identifier(axis)}" for axis in varied]
+    left_out = ", ".join(quote_identifier(c) for c in ("sweep", "point", "run", "run_id", "topology",
+                                                       *axis_columns(con)))
+    columns = ", ".join(["v.point", *coordinates, "v.run", "v.run_id", f"v.* EXCLUDE ({left_out})"])
+    return f"SELECT {columns} FROM sweep_summary AS v WHERE v.sweep = ? ORDER BY v.point", [sweep]
 
 
 def _check_layer_exists(con: duckdb.DuckDBPyConnection, layer: int, run_ids: list[int] | None) -> None:

@@ -22,7 +22,7 @@ from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 MIGRATIONS: dict[int, list[str]] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
@@ -47,6 +47,7 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE runs ADD COLUMN IF NOT EXISTS inputs_sha256 VARCHAR",
     ],
     9: [],  # 10 adds sweep_points (a new table, created from its file)
+    10: [],  # 11 adds the sweep_summary view
 }
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")
