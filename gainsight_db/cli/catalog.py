@@ -7,14 +7,18 @@ from typing import Annotated
 import typer
 
 from gainsight_db.cli.options import (
+    AllRowsOption,
+    ColumnsOption,
     DbOption,
     FormatOption,
     OutputOption,
+    PrecisionOption,
     RunOption,
     open_warehouse,
     warn,
 )
-from gainsight_db.cli.output import OutputFormat, emit_relation
+from gainsight_db.cli.output import OutputFormat, ReadOutput, emit_relation
+from gainsight_db.exports.readable import DEFAULT_PRECISION
 from gainsight_db.common.staging import refuse_protected
 from gainsight_db.warehouse.connection import DEFAULT_DB
 
@@ -24,6 +28,9 @@ def query(
     db: DbOption = DEFAULT_DB,
     format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
+    columns: ColumnsOption = None,
+    precision: PrecisionOption = DEFAULT_PRECISION,
+    all_rows: AllRowsOption = False,
     write: Annotated[bool, typer.Option("--write", help="Open the warehouse writable (default: read-only).")] = False,
     dialect: Annotated[
         str, typer.Option("--dialect", help="Dialect the SQL is written in (postgres, spark, sqlite, ...); "
@@ -41,7 +48,7 @@ def query(
             sql = wh.translate(sql, dialect)
         if show_sql:
             typer.echo(sql, err=True)
-        emit_relation(wh.sql(sql), format, output, wh.protected_paths)
+        emit_relation(wh, wh.sql(sql), ReadOutput(format, output, columns, precision, all_rows))
 
 
 def sql_definition(
@@ -61,16 +68,22 @@ def sql_definition(
     typer.echo(translation.sql.rstrip() + ";")
 
 
-def runs(db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None) -> None:
+def runs(
+    db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+) -> None:
     """List the ingested runs."""
     with open_warehouse(db, write=False) as wh:
-        emit_relation(wh.runs_relation(), format, output, wh.protected_paths)
+        emit_relation(wh, wh.runs_relation(), ReadOutput(format, output, columns, precision, all_rows))
 
 
-def tables(db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None) -> None:
+def tables(
+    db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+) -> None:
     """List the warehouse's tables and views with their row counts."""
     with open_warehouse(db, write=False) as wh:
-        emit_relation(wh.tables_relation(), format, output, wh.protected_paths)
+        emit_relation(wh, wh.tables_relation(), ReadOutput(format, output, columns, precision, all_rows))
 
 
 def schema(
@@ -78,22 +91,30 @@ def schema(
     db: DbOption = DEFAULT_DB,
     format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
+    columns: ColumnsOption = None,
+    precision: PrecisionOption = DEFAULT_PRECISION,
+    all_rows: AllRowsOption = False,
 ) -> None:
     """Print a table's or view's columns with their meaning and units."""
     with open_warehouse(db, write=False) as wh:
         description = wh.description(name)
+        relation = wh.schema_relation(name)
         if format is OutputFormat.table and output is None and description:
             typer.echo(f"{name}: {description}\n")
-        emit_relation(wh.schema_relation(name), format, output, wh.protected_paths)
+        emit_relation(wh, relation, ReadOutput(format, output, columns, precision, all_rows))
 
 
 def audit(
     run: RunOption = None,
-    all_rows: Annotated[bool, typer.Option("--all", help="Show every row, not only the differences.")] = False,
+    all_rows: Annotated[bool, typer.Option(
+        "--all", help="Show every row: the matches too, not only the differences, and on a terminal all of them.")]
+    = False,
     db: DbOption = DEFAULT_DB,
     format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
+    columns: ColumnsOption = None,
+    precision: PrecisionOption = DEFAULT_PRECISION,
 ) -> None:
     """Trace access counts against DETAILED_ACCESS_REPORT.csv (differences only, unless --all)."""
     with open_warehouse(db, write=False) as wh:
-        emit_relation(wh.audit_relation(run, all_rows), format, output, wh.protected_paths)
+        emit_relation(wh, wh.audit_relation(run, all_rows), ReadOutput(format, output, columns, precision, all_rows))
