@@ -101,9 +101,14 @@ def write_result(
     relation = select_columns(relation, columns)
     if out is None:
         stream = stdout if stdout is not None else _binary_stdout()
-        sys.stdout.flush()  # what was printed before comes first
-        rows = _write(relation, fmt, stream, precision, limit)
-        stream.flush()
+        try:
+            sys.stdout.flush()  # what was printed before comes first
+            rows = _write(relation, fmt, stream, precision, limit)
+            stream.flush()
+        except BrokenPipeError:
+            raise  # the reader has gone (`| head`): click ends the command quietly
+        except OSError as err:
+            raise GsdbError(f"standard output: cannot write: {err.strerror or err}") from err
         return rows
     try:
         with staged_file(out, replace=True, protected=protected) as stream:
@@ -261,13 +266,17 @@ def _copy_lines(lines: duckdb.DuckDBPyRelation, stream: BinaryIO, skip_first: in
     rows = 0
     for batch in _batches(lines):
         column = batch.column(0)
+        rows += len(column)
+        if len(column) == 0:
+            continue
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             column = column.cast(pa.large_string())
         _, offsets, data = column.buffers()
         bounds = np.frombuffer(offsets, dtype=np.int64 if pa.types.is_large_string(column.type) else np.int32)
         start, end = int(bounds[column.offset]), int(bounds[column.offset + len(column)])
-        rows += len(column)
-        if skip_first and end > start:
+        if end == start:
+            continue
+        if skip_first:
             start, skip_first = start + skip_first, 0
         stream.write(memoryview(data)[start:end])
     return rows
