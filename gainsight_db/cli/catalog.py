@@ -11,16 +11,19 @@ from gainsight_db.cli.options import (
     ColumnsOption,
     DbOption,
     FormatOption,
+    MemoryOption,
     OutputOption,
     PrecisionOption,
     RunOption,
+    TempOption,
+    ThreadsOption,
     open_warehouse,
     warn,
 )
 from gainsight_db.cli.output import OutputFormat, ReadOutput, emit_relation
-from gainsight_db.exports.readable import DEFAULT_PRECISION
 from gainsight_db.common.staging import refuse_protected
-from gainsight_db.warehouse.connection import DEFAULT_DB
+from gainsight_db.exports.readable import DEFAULT_PRECISION
+from gainsight_db.warehouse.connection import DEFAULT_DB, EngineSettings
 
 
 def query(
@@ -31,6 +34,9 @@ def query(
     columns: ColumnsOption = None,
     precision: PrecisionOption = DEFAULT_PRECISION,
     all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None,
+    memory_limit: MemoryOption = None,
+    temp_dir: TempOption = None,
     write: Annotated[bool, typer.Option("--write", help="Open the warehouse writable (default: read-only).")] = False,
     dialect: Annotated[
         str, typer.Option("--dialect", help="Dialect the SQL is written in (postgres, spark, sqlite, ...); "
@@ -39,7 +45,7 @@ def query(
     show_sql: Annotated[bool, typer.Option("--show-sql", help="Print the SQL as run (after translation) on stderr.")] = False,
 ) -> None:
     """Run ad-hoc SQL and print the result."""
-    with open_warehouse(db, write=write) as wh:
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=write) as wh:
         if not write:
             wh.seal()
         if output is not None:
@@ -71,18 +77,20 @@ def sql_definition(
 def runs(
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """List the ingested runs."""
-    with open_warehouse(db, write=False) as wh:
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=False) as wh:
         emit_relation(wh, wh.runs_relation(), ReadOutput(format, output, columns, precision, all_rows))
 
 
 def tables(
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """List the warehouse's tables and views with their row counts."""
-    with open_warehouse(db, write=False) as wh:
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=False) as wh:
         emit_relation(wh, wh.tables_relation(), ReadOutput(format, output, columns, precision, all_rows))
 
 
@@ -94,9 +102,12 @@ def schema(
     columns: ColumnsOption = None,
     precision: PrecisionOption = DEFAULT_PRECISION,
     all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None,
+    memory_limit: MemoryOption = None,
+    temp_dir: TempOption = None,
 ) -> None:
     """Print a table's or view's columns with their meaning and units."""
-    with open_warehouse(db, write=False) as wh:
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=False) as wh:
         description = wh.description(name)
         relation = wh.schema_relation(name)
         if format is OutputFormat.table and output is None and description:
@@ -114,7 +125,10 @@ def audit(
     output: OutputOption = None,
     columns: ColumnsOption = None,
     precision: PrecisionOption = DEFAULT_PRECISION,
+    threads: ThreadsOption = None,
+    memory_limit: MemoryOption = None,
+    temp_dir: TempOption = None,
 ) -> None:
     """Trace access counts against DETAILED_ACCESS_REPORT.csv (differences only, unless --all)."""
-    with open_warehouse(db, write=False) as wh:
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=False) as wh:
         emit_relation(wh, wh.audit_relation(run, all_rows), ReadOutput(format, output, columns, precision, all_rows))

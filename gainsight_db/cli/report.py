@@ -15,10 +15,13 @@ from gainsight_db.cli.options import (
     DbOption,
     FormatOption,
     LayerOption,
+    MemoryOption,
     OutputOption,
     PrecisionOption,
     RequiredRunOption,
     RunOption,
+    TempOption,
+    ThreadsOption,
     open_warehouse,
 )
 from gainsight_db.cli.output import OutputFormat, ReadOutput, emit_relation
@@ -27,7 +30,7 @@ from gainsight_db.common.staging import refuse_protected
 from gainsight_db.exports.readable import DEFAULT_PRECISION
 from gainsight_db.exports.result_writer import select_columns
 from gainsight_db.reports.queries import AIE_LEVELS
-from gainsight_db.warehouse.connection import DEFAULT_DB
+from gainsight_db.warehouse.connection import DEFAULT_DB, EngineSettings
 
 app = typer.Typer(help="Report tables (lifetimes, per-layer and per-run statistics, histograms, memory "
                   "technologies, AI Engine iterations).", no_args_is_help=True)
@@ -38,11 +41,11 @@ Level = enum.Enum("Level", {level: level for level in AIE_LEVELS}, type=str)
 BufferOption = Annotated[Optional[Buffer], typer.Option("--buffer", help="Only this on-chip buffer.")]
 
 
-def _report(db: Path, name: str, out: ReadOutput, run: str | None = None, layer: int | None = None,
-            buffer: Any = None, **settings: Any) -> None:
+def _report(db: Path, name: str, out: ReadOutput, engine: EngineSettings, run: str | None = None,
+            layer: int | None = None, buffer: Any = None, **settings: Any) -> None:
     """Print `Warehouse.report(name, ...)`; the warehouse is opened writable only to store settings."""
     changes = any(v is not None and v is not False for key, v in settings.items() if key != "level")
-    with open_warehouse(db, write=changes) as wh:
+    with open_warehouse(db, engine, write=changes) as wh:
         buffer = buffer.value if buffer is not None else None
         # Before any setting is stored: the output path and the columns (which the settings do not change).
         if out.output is not None:
@@ -58,9 +61,11 @@ def lifetimes(
     run: RunOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """One row per data lifetime (write, last read, lifetime in cycles, reads)."""
-    _report(db, "lifetimes", ReadOutput(format, output, columns, precision, all_rows), run, layer, buffer)
+    _report(db, "lifetimes", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, layer, buffer)
 
 
 @app.command()
@@ -68,9 +73,11 @@ def layers(
     run: RunOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """GainSight's per-layer table: lifetime statistics, reads, writes, frequencies, footprint."""
-    _report(db, "layers", ReadOutput(format, output, columns, precision, all_rows), run, layer, buffer)
+    _report(db, "layers", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, layer, buffer)
 
 
 @app.command("run")
@@ -78,9 +85,11 @@ def run_report(
     run: RunOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """The same statistics over all layers of each run, per buffer and for all buffers ('all')."""
-    _report(db, "run", ReadOutput(format, output, columns, precision, all_rows), run, None, buffer)
+    _report(db, "run", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, None, buffer)
 
 
 @app.command()
@@ -88,9 +97,11 @@ def histogram(
     run: RunOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """Lifetimes per log2-spaced bin (bin k holds [2^(k-1), 2^k) cycles; bin 0 holds 0)."""
-    _report(db, "histogram", ReadOutput(format, output, columns, precision, all_rows), run, layer, buffer)
+    _report(db, "histogram", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, layer, buffer)
 
 
 ClockOption = Annotated[Optional[float], typer.Option("--clock-hz", min=1e-9, help="Clock frequency (Hz); stored for the run.")]
@@ -110,9 +121,11 @@ def memtech(
     threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """Memory technologies per buffer: lifetimes that fit the retention, refreshes, area, energy, ratios to SRAM."""
-    _report(db, "memtech", ReadOutput(format, output, columns, precision, all_rows), run, clock_hz=clock_hz,
+    _report(db, "memtech", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, clock_hz=clock_hz,
             word_bits=word_bits, threshold_s=threshold_s, tech=tech, default_tech=default_tech)
 
 
@@ -122,9 +135,11 @@ def composition(
     threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """The per-buffer technology choice that minimises area or energy, against all-SRAM."""
-    _report(db, "composition", ReadOutput(format, output, columns, precision, all_rows), run, clock_hz=clock_hz,
+    _report(db, "composition", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, clock_hz=clock_hz,
             word_bits=word_bits, threshold_s=threshold_s, tech=tech, default_tech=default_tech)
 
 
@@ -136,6 +151,8 @@ def report_aie(
     = Level.iterations,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """AI Engine traces: kernel iterations per core with GMAC/s and phase, or another level (--level)."""
-    _report(db, "aie", ReadOutput(format, output, columns, precision, all_rows), run, level=level.value)
+    _report(db, "aie", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, level=level.value)
