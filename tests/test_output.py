@@ -248,3 +248,11 @@ def test_the_api_writes_in_the_format_its_suffix_names(db, tmp_path):
             wh.write(relation, tmp_path / "run.xlsx")
         with pytest.raises(gsdb.GsdbError, match="refusing to write there"):
             wh.write(relation, db, format="csv")
+
+
+def test_read_commands_take_the_engine_settings(run):
+    """A large output is bounded by DuckDB's memory limit, which every read command sets as ingest does."""
+    sql = "SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t"
+    assert json.loads(run("query", sql, "--memory-limit", "300MB", "--threads", "1", "-f", "json").stdout) == [
+        {"m": "286.1 MiB", "t": 1}]
+    assert "--memory-limit" in run("report", "lifetimes", "--help").stdout

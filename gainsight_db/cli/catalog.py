@@ -23,6 +23,7 @@ from gainsight_db.cli.options import (
 from gainsight_db.cli.output import OutputFormat, ReadOutput, emit_relation
 from gainsight_db.common.staging import refuse_protected
 from gainsight_db.exports.readable import DEFAULT_PRECISION
+from gainsight_db.exports.result_writer import select_columns
 from gainsight_db.warehouse.connection import DEFAULT_DB, EngineSettings
 
 
@@ -109,10 +110,11 @@ def schema(
     """Print a table's or view's columns with their meaning and units."""
     with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=False) as wh:
         description = wh.description(name)
-        relation = wh.schema_relation(name)
+        out = ReadOutput(format, output, columns, precision, all_rows)
+        relation = select_columns(wh.schema_relation(name), out.column_list())  # a wrong column before anything is printed
         if format is OutputFormat.table and output is None and description:
             typer.echo(f"{name}: {description}\n")
-        emit_relation(wh, relation, ReadOutput(format, output, columns, precision, all_rows))
+        emit_relation(wh, relation, ReadOutput(format, output, None, precision, all_rows))
 
 
 def audit(
