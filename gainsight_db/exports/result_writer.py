@@ -238,6 +238,8 @@ def _csv_line_sql(relation: duckdb.DuckDBPyRelation) -> str:
             # quoted when it holds a comma, quote or line break, its quotes doubled (as Python's csv module)
             cells.append(f"coalesce(CASE WHEN regexp_matches({text}, '[,\"\\r\\n]') "
                          f"THEN '\"' || replace({text}, '\"', '\"\"') || '\"' ELSE {text} END, '')")
+    if len(cells) == 1:  # an empty line would be no row at all: a lone empty cell is quoted (as Python's csv does)
+        cells = [f"CASE WHEN {cells[0]} = '' THEN '\"\"' ELSE {cells[0]} END"]
     return "concat(" + ", ',', ".join(cells) + ", chr(10))"
 
 
