@@ -24,6 +24,7 @@ from gainsight_db.common.errors import GsdbError, GsdbWarning
 from gainsight_db.common.progress import Progress
 from gainsight_db.common.sql_text import one_line, quote_identifier, quote_literal
 from gainsight_db.common.staging import refuse_protected
+from gainsight_db.exports.readable import DEFAULT_PRECISION
 from gainsight_db.reports import catalog
 from gainsight_db.reports.queries import RunSelection, report_query, report_runs
 from gainsight_db.warehouse.connection import (
@@ -472,6 +473,31 @@ class Warehouse:
             apply_memtech_options(self._con, self.run_id(run, kind="scalesim"), options)
 
     # Writing files -------------------------------------------------------------------------------
+    def write(
+        self, result: duckdb.DuckDBPyRelation, out: str | Path | None = None, *, format: str | None = None,  # noqa: A002
+        columns: Sequence[str] | None = None, precision: int = DEFAULT_PRECISION, limit: int | None = None,
+    ) -> int:
+        """Write the rows of `result` (a relation from `sql` or a `*_relation` method) to the file
+        `out`, or print them (out=None), a batch at a time: memory stays bounded whatever the size of
+        the result. `format`: csv, json, ndjson or parquet (every digit, SI units; parquet to a file
+        only), or table or markdown (for people: `precision` significant digits, thousands grouped,
+        energies, times and areas in readable units); None takes it from the file's suffix (.csv,
+        .json, .ndjson or .jsonl, .parquet, .md, .txt for a table), or prints a table. `columns`
+        chooses and orders the columns; `limit` is the most rows a table or markdown printed shows
+        (it then says how many there are). The file is written beside `out` and moved into place
+        when complete (an existing file is replaced; the warehouse's files never). Returns the number
+        of rows of the result."""
+        from gainsight_db.exports.result_writer import format_of, write_result
+
+        target = Path(out) if out is not None else None
+        if isinstance(precision, bool) or not isinstance(precision, int):
+            raise GsdbError(f"precision {precision!r}: expected an integer")
+        _check_int("limit", limit, minimum=0)
+        if isinstance(columns, str):
+            raise GsdbError(f"columns {columns!r}: expected a list of column names")
+        return write_result(result, format_of(target, format), target, columns=None if columns is None else list(columns), precision=precision, limit=limit,
+                            protected=self.protected_paths)
+
     def export(
         self, kind: str, out: str | Path, *, run: str | int | Iterable[str | int] | None = None,
         replace: bool = False, accesses: bool = False, progress: Progress | None = None,
@@ -626,3 +652,4 @@ def _check_number(name: str, value: Any, minimum: float, strict: bool = False) -
         raise GsdbError(f"{name} {value!r}: expected a finite number")
     if value < minimum or (strict and value == minimum):
         raise GsdbError(f"{name} {value!r}: expected a number {'>' if strict else '>='} {minimum:g}")
+

@@ -164,10 +164,20 @@ def test_a_read_command_upgrades_an_older_warehouse(db, gsdb, monkeypatch):
 
 
 def test_floats_render_without_crashing_on_nan_and_infinity():
-    from gainsight_db.cli.output import OutputFormat, render
+    import io
 
-    text = render(["x"], [(1.0,), (2.5,), (float("nan"),), (float("inf"),), (None,)], OutputFormat.csv)
-    assert text.splitlines() == ["x", "1.0", "2.5", "nan", "inf", '""']  # csv quotes a lone empty field
+    from gainsight_db.exports.result_writer import ResultFormat, write_result
+
+    con = duckdb.connect()
+    relation = con.sql("SELECT x FROM (VALUES (1.0::DOUBLE, 1), (2.5, 2), ('nan', 3), ('inf', 4), (NULL, 5)) "
+                       "AS t(x, i) ORDER BY i")
+    text = io.BytesIO()
+    write_result(relation, ResultFormat.csv, stdout=text)
+    assert text.getvalue().decode().splitlines() == ["x", "1.0", "2.5", "nan", "inf", '""']  # a lone empty field quoted
+    text = io.BytesIO()
+    write_result(relation, ResultFormat.table, stdout=text)
+    assert [line.strip() for line in text.getvalue().decode().splitlines()] == [
+        "x", "---", "1", "2.5", "nan", "inf", "", "(5 rows)"]
 
 
 def test_a_read_only_open_upgrades_an_older_warehouse_first(db, monkeypatch):

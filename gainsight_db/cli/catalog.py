@@ -9,17 +9,25 @@ from typing import Annotated, Optional
 import typer
 
 from gainsight_db.cli.options import (
+    AllRowsOption,
+    ColumnsOption,
     DbOption,
     FormatOption,
+    MemoryOption,
     OutputOption,
+    PrecisionOption,
     RunsOption,
+    TempOption,
+    ThreadsOption,
     open_warehouse,
     warn,
 )
-from gainsight_db.cli.output import OutputFormat, emit_relation
+from gainsight_db.cli.output import OutputFormat, ReadOutput, emit_relation
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.staging import refuse_protected
-from gainsight_db.warehouse.connection import DEFAULT_DB
+from gainsight_db.exports.readable import DEFAULT_PRECISION
+from gainsight_db.exports.result_writer import select_columns
+from gainsight_db.warehouse.connection import DEFAULT_DB, EngineSettings
 
 
 def _query_text(sql: str | None, file: Path | None) -> str:
@@ -40,6 +48,12 @@ def query(
     db: DbOption = DEFAULT_DB,
     format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
+    columns: ColumnsOption = None,
+    precision: PrecisionOption = DEFAULT_PRECISION,
+    all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None,
+    memory_limit: MemoryOption = None,
+    temp_dir: TempOption = None,
     write: Annotated[bool, typer.Option("--write", help="Open the warehouse writable (default: read-only).")] = False,
     dialect: Annotated[
         str, typer.Option("--dialect", help="Dialect the SQL is written in (postgres, spark, sqlite, ...); "
@@ -49,7 +63,7 @@ def query(
 ) -> None:
     """Run ad-hoc SQL and print the result."""
     sql = _query_text(sql, file)
-    with open_warehouse(db, write=write) as wh:
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=write) as wh:
         if not write:
             wh.seal()
         if output is not None:
@@ -58,7 +72,7 @@ def query(
             sql = wh.translate(sql, dialect)
         if show_sql:
             typer.echo(sql, err=True)
-        emit_relation(wh.sql(sql), format, output, wh.protected_paths)
+        emit_relation(wh, wh.sql(sql), ReadOutput(format, output, columns, precision, all_rows))
 
 
 def sql_definition(
@@ -78,16 +92,24 @@ def sql_definition(
     typer.echo(translation.sql.rstrip() + ";")
 
 
-def runs(db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None) -> None:
+def runs(
+    db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
+) -> None:
     """List the ingested runs."""
-    with open_warehouse(db, write=False) as wh:
-        emit_relation(wh.runs_relation(), format, output, wh.protected_paths)
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=False) as wh:
+        emit_relation(wh, wh.runs_relation(), ReadOutput(format, output, columns, precision, all_rows))
 
 
-def tables(db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None) -> None:
+def tables(
+    db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
+) -> None:
     """List the warehouse's tables and views with their row counts."""
-    with open_warehouse(db, write=False) as wh:
-        emit_relation(wh.tables_relation(), format, output, wh.protected_paths)
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=False) as wh:
+        emit_relation(wh, wh.tables_relation(), ReadOutput(format, output, columns, precision, all_rows))
 
 
 def schema(
@@ -95,23 +117,39 @@ def schema(
     db: DbOption = DEFAULT_DB,
     format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
+    columns: ColumnsOption = None,
+    precision: PrecisionOption = DEFAULT_PRECISION,
+    all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None,
+    memory_limit: MemoryOption = None,
+    temp_dir: TempOption = None,
 ) -> None:
     """Print a table's or view's columns with their meaning and units."""
-    with open_warehouse(db, write=False) as wh:
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=False) as wh:
         description = wh.description(name)
+        out = ReadOutput(format, output, columns, precision, all_rows)
+        relation = select_columns(wh.schema_relation(name), out.column_list())  # a wrong column before anything is printed
         if format is OutputFormat.table and output is None and description:
             typer.echo(f"{name}: {description}\n")
-        emit_relation(wh.schema_relation(name), format, output, wh.protected_paths)
+        emit_relation(wh, relation, ReadOutput(format, output, None, precision, all_rows))
 
 
 def audit(
     run: RunsOption = None,
-    all_rows: Annotated[bool, typer.Option("--all", help="Show every row, not only the differences.")] = False,
+    all_rows: Annotated[bool, typer.Option(
+        "--all", help="Show every row: the matches too, not only the differences, and on a terminal all of them.")]
+    = False,
     db: DbOption = DEFAULT_DB,
     format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
+    columns: ColumnsOption = None,
+    precision: PrecisionOption = DEFAULT_PRECISION,
+    threads: ThreadsOption = None,
+    memory_limit: MemoryOption = None,
+    temp_dir: TempOption = None,
 ) -> None:
     """Trace access counts against DETAILED_ACCESS_REPORT.csv (differences only, unless --all), and
     rows whose run no longer exists (without --run)."""
-    with open_warehouse(db, write=False) as wh:
-        emit_relation(wh.audit_relation(run or None, all_rows), format, output, wh.protected_paths)
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir), write=False) as wh:
+        emit_relation(wh, wh.audit_relation(run or None, all_rows),
+                      ReadOutput(format, output, columns, precision, all_rows))

@@ -1,5 +1,5 @@
-"""Options and helpers every `gsdb` command shares: the warehouse, output format and file, run
-selection, engine settings."""
+"""Options and helpers every `gsdb` command shares: the warehouse, the read commands' output (format,
+file, columns, precision, every row), run selection, engine settings."""
 
 from __future__ import annotations
 
@@ -9,14 +9,23 @@ from typing import Annotated, Optional
 import typer
 
 from gainsight_db.api import Warehouse, connect
-from gainsight_db.cli.output import OutputFormat
+from gainsight_db.cli.output import TERMINAL_ROWS, OutputFormat
+from gainsight_db.exports.readable import MAX_PRECISION
 from gainsight_db.warehouse.connection import DB_ENV, EngineSettings
 
 DbOption = Annotated[
     Path, typer.Option("--db", envvar=DB_ENV, help=f"Warehouse file (also ${DB_ENV}).", show_default=True)
 ]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+FormatOption = Annotated[OutputFormat, typer.Option(
+    "--format", "-f", help="Output format: table and markdown for people (numbers rounded, in readable units); "
+    "csv, json, ndjson and parquet with every digit, in SI units (parquet needs --output).")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.")]
+ColumnsOption = Annotated[Optional[str], typer.Option(
+    "--columns", help="Only these columns, in this order (names separated by commas).")]
+PrecisionOption = Annotated[int, typer.Option(
+    "--precision", min=1, max=MAX_PRECISION, help="Significant digits of fractional numbers in table and markdown.")]
+AllRowsOption = Annotated[bool, typer.Option(
+    "--all", help=f"Table and markdown on a terminal: show every row (otherwise the first {TERMINAL_ROWS} and the count).")]
 # `--run` is a run name or id everywhere. Commands that cover several runs take it repeated, and
 # without it cover every run; commands about one run take it once, and without it use the
 # warehouse's only run (several runs: an error listing them).
@@ -30,7 +39,7 @@ OneRunOption = Annotated[
 LayerOption = Annotated[Optional[int], typer.Option("--layer", min=0, help="SCALE-Sim LayerID (0-based).")]
 ThreadsOption = Annotated[Optional[int], typer.Option("--threads", min=1, help="DuckDB worker threads.")]
 MemoryOption = Annotated[
-    Optional[str], typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 1GB (default 1.5GB); spills to --temp-dir beyond it.")
+    Optional[str], typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 1GB (default 1.5GB; 256MB for commands that only read); spills to --temp-dir beyond it.")
 ]
 TempOption = Annotated[
     Optional[Path], typer.Option("--temp-dir", help="Spill folder (default: next to the warehouse).")

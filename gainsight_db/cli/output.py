@@ -1,111 +1,57 @@
-"""One set of output options for every read command: --format table|csv|json|ndjson|markdown and
---output FILE."""
+"""What every read command does with its result: --format, --output, --columns, --precision and
+--all (the options themselves are in `cli.options`); the writing is `Warehouse.write`'s."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import decimal
-import enum
-import io
-import json
-import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
 
 import duckdb
 
+from gainsight_db.api import Warehouse
+from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.staging import refuse_protected
+from gainsight_db.exports.result_writer import ResultFormat as OutputFormat
+
+# Rows that table and markdown show on a terminal without --all (as many as DuckDB's own renderer).
+TERMINAL_ROWS = 40
+
+__all__ = ["OutputFormat", "ReadOutput", "TERMINAL_ROWS", "emit_relation"]
 
 
-class OutputFormat(str, enum.Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    ndjson = "ndjson"
-    markdown = "markdown"
+@dataclass(frozen=True)
+class ReadOutput:
+    """A read command's output options, as given."""
+
+    format: OutputFormat
+    output: Path | None
+    columns: str | None
+    precision: int
+    all_rows: bool
+
+    def column_list(self) -> list[str] | None:
+        if self.columns is None:
+            return None
+        names = [name.strip() for name in self.columns.split(",")]
+        if not all(names):
+            raise GsdbError(f"--columns {self.columns!r}: expected column names separated by commas")
+        return names
+
+    def row_limit(self) -> int | None:
+        """Table and markdown printed on a terminal show the first rows only, unless --all."""
+        shown_to_people = self.format in (OutputFormat.table, OutputFormat.markdown)
+        if shown_to_people and self.output is None and not self.all_rows and sys.stdout.isatty():
+            return TERMINAL_ROWS
+        return None
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
-        return value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, (bytes, bytearray)):
-        return value.hex()
-    return str(value)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        integral = math.isfinite(value) and value == int(value) and abs(value) < 1e16
-        return f"{value:.1f}" if integral else repr(value)
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, default=_json_value)
-    return str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool)
-
-
-def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], markdown: bool) -> str:
-    cells = [[_text(v) for v in row] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    numeric = [bool(rows) and all(_is_number(r[i]) or r[i] is None for r in rows) for i in range(len(columns))]
-
-    def line(values: Sequence[str]) -> str:
-        padded = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
-        return ("| " + " | ".join(padded) + " |") if markdown else "  ".join(padded).rstrip()
-
-    if markdown:
-        rule = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2))
-                              for w, num in zip(widths, numeric)) + "|"
-    else:
-        rule = "  ".join("-" * w for w in widths)
-    out = [line(list(columns)), rule] + [line(r) for r in cells]
-    if not markdown:
-        out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out) + "\n"
-
-
-def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputFormat) -> str:
-    fmt = OutputFormat(fmt)
-    if fmt in (OutputFormat.table, OutputFormat.markdown):
-        return _table(columns, rows, markdown=fmt is OutputFormat.markdown)
-    if fmt is OutputFormat.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([[_text(v) for v in row] for row in rows])
-        return buffer.getvalue()
-    records = [dict(zip(columns, row)) for row in rows]
-    if fmt is OutputFormat.json:
-        return json.dumps(records, indent=2, default=_json_value) + "\n"
-    return "".join(json.dumps(r, default=_json_value) + "\n" for r in records)
-
-
-def emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputFormat, output: Path | None,
-         protected: Iterable[Path] = ()) -> None:
-    if output is not None:
-        refuse_protected(output, protected)
-    text = render(columns, rows, fmt)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-
-
-def emit_relation(relation: duckdb.DuckDBPyRelation | None, fmt: OutputFormat, output: Path | None,
-                  protected: Iterable[Path] = ()) -> None:
-    """Print (or write to `output`, never one of the `protected` paths) a relation's rows in format
-    `fmt`; a statement without a result (relation None) prints nothing."""
-    if output is not None:
-        refuse_protected(output, protected)
+def emit_relation(wh: Warehouse, relation: duckdb.DuckDBPyRelation | None, options: ReadOutput) -> None:
+    """Print (or write to --output) a relation's rows; a statement without a result (relation None)
+    prints nothing."""
+    if options.output is not None:
+        refuse_protected(options.output, wh.protected_paths)
     if relation is None:
         return
-    emit(relation.columns, relation.fetchall(), fmt, output, protected)
+    wh.write(relation, options.output, format=options.format.value, columns=options.column_list(),
+             precision=options.precision, limit=options.row_limit())

@@ -10,18 +10,26 @@ from typing import Annotated, Any, Optional
 import typer
 
 from gainsight_db.cli.options import (
+    AllRowsOption,
+    ColumnsOption,
     DbOption,
     FormatOption,
     LayerOption,
+    MemoryOption,
     OutputOption,
+    PrecisionOption,
     RunsOption,
+    TempOption,
+    ThreadsOption,
     open_warehouse,
 )
-from gainsight_db.cli.output import OutputFormat, emit_relation
+from gainsight_db.cli.output import OutputFormat, ReadOutput, emit_relation
 from gainsight_db.common.buffers import BUFFERS
 from gainsight_db.common.staging import refuse_protected
+from gainsight_db.exports.readable import DEFAULT_PRECISION
+from gainsight_db.exports.result_writer import select_columns
 from gainsight_db.reports.queries import AIE_LEVELS
-from gainsight_db.warehouse.connection import DEFAULT_DB
+from gainsight_db.warehouse.connection import DEFAULT_DB, EngineSettings
 
 app = typer.Typer(help="Report tables (lifetimes, per-layer and per-run statistics, histograms, memory "
                   "technologies, the points of a sweep, AI Engine iterations).", no_args_is_help=True)
@@ -32,52 +40,68 @@ Level = enum.Enum("Level", {level: level for level in AIE_LEVELS}, type=str)
 BufferOption = Annotated[Optional[Buffer], typer.Option("--buffer", help="Only this on-chip buffer.")]
 
 
-def _report(db: Path, name: str, fmt: OutputFormat, output: Path | None, run: list[str] | None = None,
+def _report(db: Path, name: str, out: ReadOutput, engine: EngineSettings, run: list[str] | None = None,
             layer: int | None = None, buffer: Any = None, sweep: str | None = None, **settings: Any) -> None:
     """Print `Warehouse.report(name, ...)`; the warehouse is opened writable only to store settings."""
     changes = any(v is not None and v is not False for key, v in settings.items() if key != "level")
-    with open_warehouse(db, write=changes) as wh:
-        if output is not None:
-            refuse_protected(output, wh.protected_paths)  # before any setting is stored
-        relation = wh.report_relation(name, run or None, layer, buffer.value if buffer is not None else None,
-                                      sweep=sweep, **settings)
-        emit_relation(relation, fmt, output, wh.protected_paths)
+    run = run or None
+    with open_warehouse(db, engine, write=changes) as wh:
+        buffer = buffer.value if buffer is not None else None
+        # Before any setting is stored: the output path and the columns (which the settings do not change).
+        if out.output is not None:
+            refuse_protected(out.output, wh.protected_paths)
+        if changes and out.columns is not None:
+            select_columns(wh.report_relation(name, run, layer, buffer, sweep=sweep, level=settings.get("level")),
+                           out.column_list())
+        emit_relation(wh, wh.report_relation(name, run, layer, buffer, sweep=sweep, **settings), out)
 
 
 @app.command()
 def lifetimes(
     run: RunsOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """One row per data lifetime (write, last read, lifetime in cycles, reads)."""
-    _report(db, "lifetimes", format, output, run, layer, buffer)
+    _report(db, "lifetimes", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, layer, buffer)
 
 
 @app.command()
 def layers(
     run: RunsOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """GainSight's per-layer table: lifetime statistics, reads, writes, frequencies, footprint."""
-    _report(db, "layers", format, output, run, layer, buffer)
+    _report(db, "layers", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, layer, buffer)
 
 
 @app.command("run")
 def run_report(
     run: RunsOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """The same statistics over all layers of each run, per buffer and for all buffers ('all')."""
-    _report(db, "run", format, output, run, None, buffer)
+    _report(db, "run", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, None, buffer)
 
 
 @app.command()
 def histogram(
     run: RunsOption = None, layer: LayerOption = None, buffer: BufferOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """Lifetimes per log2-spaced bin (bin k holds [2^(k-1), 2^k) cycles; bin 0 holds 0)."""
-    _report(db, "histogram", format, output, run, layer, buffer)
+    _report(db, "histogram", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, layer, buffer)
 
 
 ClockOption = Annotated[Optional[float], typer.Option("--clock-hz", min=1e-9, help="Clock frequency (Hz); stored for the runs reported.")]
@@ -96,10 +120,13 @@ def memtech(
     run: RunsOption = None, clock_hz: ClockOption = None, word_bits: WordOption = None,
     threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """Memory technologies per buffer: lifetimes that fit the retention, refreshes, area, energy, ratios to SRAM."""
-    _report(db, "memtech", format, output, run, clock_hz=clock_hz, word_bits=word_bits, threshold_s=threshold_s,
-            tech=tech, default_tech=default_tech)
+    _report(db, "memtech", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, clock_hz=clock_hz,
+            word_bits=word_bits, threshold_s=threshold_s, tech=tech, default_tech=default_tech)
 
 
 @app.command()
@@ -107,10 +134,13 @@ def composition(
     run: RunsOption = None, clock_hz: ClockOption = None, word_bits: WordOption = None,
     threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """The per-buffer technology choice that minimises area or energy, against all-SRAM."""
-    _report(db, "composition", format, output, run, clock_hz=clock_hz, word_bits=word_bits,
-            threshold_s=threshold_s, tech=tech, default_tech=default_tech)
+    _report(db, "composition", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, clock_hz=clock_hz,
+            word_bits=word_bits, threshold_s=threshold_s, tech=tech, default_tech=default_tech)
 
 
 @app.command("sweep")
@@ -118,11 +148,14 @@ def sweep_report(
     name: Annotated[Optional[str], typer.Argument(
         metavar="NAME", help="Sweep name (default: the warehouse's only sweep).", show_default=False)] = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """The points of a sweep in order: the axes it varies, total and stall cycles, utilisation, and per
     buffer the lifetime mean, median, p90 and max, the share under the threshold and the technology
     picked for the least area and for the least energy."""
-    _report(db, "sweep", format, output, sweep=name)
+    _report(db, "sweep", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), sweep=name)
 
 
 @app.command("aie")
@@ -132,6 +165,9 @@ def report_aie(
                                          "aggregate iterations, run summary, kernel calls or LOCK_STALL spans.")]
     = Level.iterations,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
+    columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
+    threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
     """AI Engine traces: kernel iterations per core with GMAC/s and phase, or another level (--level)."""
-    _report(db, "aie", format, output, run, level=level.value)
+    _report(db, "aie", ReadOutput(format, output, columns, precision, all_rows),
+            EngineSettings(threads, memory_limit, temp_dir), run, level=level.value)

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from gainsight_db.common.errors import GsdbError
 
@@ -150,9 +150,11 @@ def _move_into_place(staging: Path, target: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def write_atomically(content: str | bytes, out: Path, replace: bool = False, protected: Iterable[Path] = ()) -> None:
-    """Write `content` to the file `out` through a temporary file beside it: `out` is never
-    half-written, an existing file is overwritten only if `replace`, and a protected path never."""
+@contextmanager
+def staged_file(out: Path, replace: bool = False, protected: Iterable[Path] = ()) -> Iterator[BinaryIO]:
+    """Yield a binary file open for writing beside `out` (`.NAME.PID.*.partial`); when the block ends
+    without an error it is moved into place as `out`, otherwise removed. `out` is never half-written,
+    an existing file is overwritten only if `replace`, and a protected path never."""
     out = Path(os.path.abspath(out))
     refuse_protected(out, protected)
     recover(out)
@@ -166,11 +168,16 @@ def write_atomically(content: str | bytes, out: Path, replace: bool = False, pro
     except OSError as err:
         raise GsdbError(f"{out.parent}: cannot write: {err.strerror}") from err
     try:
-        data = content.encode("utf-8") if isinstance(content, str) else content
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            yield stream
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_atomically(content: str | bytes, out: Path, replace: bool = False, protected: Iterable[Path] = ()) -> None:
+    """Write `content` to the file `out` through a temporary file beside it (see `staged_file`)."""
+    with staged_file(out, replace, protected) as stream:
+        stream.write(content.encode("utf-8") if isinstance(content, str) else content)

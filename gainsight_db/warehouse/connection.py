@@ -26,6 +26,9 @@ DB_ENV = "GSDB_DB"
 # DuckDB's own default is 80% of the machine's memory; the warehouse asks for less and spills the
 # rest to disk (a full ResNet-18 run then peaks under 2 GB resident). --memory-limit overrides it.
 DEFAULT_MEMORY_LIMIT = "1.5GB"
+# Read-only connections stream their results, so memory beyond what a sort or join needs buys little:
+# they default to less, and DuckDB spills a large sort to the spill folder (docs/performance.md).
+READ_ONLY_MEMORY_LIMIT = "256MB"
 
 
 def default_db_path() -> Path:
@@ -37,7 +40,7 @@ class EngineSettings:
     """DuckDB resource settings; None keeps the default (DuckDB's, or DEFAULT_MEMORY_LIMIT)."""
 
     threads: int | None = None
-    memory_limit: str | None = None  # None: DEFAULT_MEMORY_LIMIT
+    memory_limit: str | None = None  # None: DEFAULT_MEMORY_LIMIT (READ_ONLY_MEMORY_LIMIT read-only)
     temp_dir: Path | None = None
 
 
@@ -65,7 +68,7 @@ def open_warehouse(
     config: dict[str, str | int] = {}
     if settings.threads:
         config["threads"] = settings.threads
-    config["memory_limit"] = settings.memory_limit or DEFAULT_MEMORY_LIMIT
+    config["memory_limit"] = settings.memory_limit or (READ_ONLY_MEMORY_LIMIT if read_only else DEFAULT_MEMORY_LIMIT)
     config["temp_directory"] = str(spill_folder(path, settings))
     con = _connect_waiting(path, config) if read_only else _connect(path, False, config)
     try:
