@@ -23,7 +23,7 @@ import duckdb
 from gainsight_db.common.errors import GsdbError, GsdbWarning
 from gainsight_db.common.progress import Progress
 from gainsight_db.common.sql_text import one_line, quote_identifier, quote_literal
-from gainsight_db.common.staging import refuse_protected
+from gainsight_db.common.staging import refuse_protected, work_folder
 from gainsight_db.reports import catalog
 from gainsight_db.reports.queries import RunSelection, report_query, report_runs
 from gainsight_db.warehouse.connection import (
@@ -271,9 +271,11 @@ class Warehouse:
         run_name, note = choose_run_name(self._con, inputs, name)
         folder = Path(out) if out is not None else default_output_folder(self.path, run_name)
         refuse_protected(folder, self.protected_paths)
-        sim = run_simulation(inputs, run_name, folder, keep_csv=keep_csv, progress=progress)
-        result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
-                                  progress, self._warn, SimulatedInputs(overrides.describe(), inputs.identity))
+        # Each layer's traces leave SCALE-Sim as soon as it is simulated, into shards beside the warehouse.
+        with work_folder(self.path, "simulate") as shards:
+            sim = run_simulation(inputs, run_name, folder, keep_csv=keep_csv, progress=progress, shards=shards)
+            result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
+                                      progress, self._warn, SimulatedInputs(overrides.describe(), inputs.identity))
         if note:
             self._warn(note)
         if result.replaced:
