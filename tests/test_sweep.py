@@ -100,6 +100,7 @@ def test_each_point_is_what_gsdb_simulate_makes_of_the_same_config(part_a, tmp_p
                f"FROM {table} t JOIN runs r USING (run_id) ORDER BY ALL")
         swept, made = _rows(db, sql), _rows(simulated, sql)
         assert len(swept) > 3 and swept == made, table
+    assert not list(tmp_path.glob("*.partial")), "gsdb simulate removes the shards it handed the traces over to"
 
 
 def test_a_run_name_taken_by_other_inputs_is_refused_before_anything_runs(part_a, tmp_path):
@@ -128,6 +129,12 @@ def test_running_the_spec_again_skips_every_point_and_force_runs_them_again(part
     assert sorted(again.stderr.splitlines()) == [
         f"point {i}/3 tutorial1_{flow}: skipped, run {i} has the same inputs" for i, flow in ((1, "os"), (2, "ws"), (3, "is"))]
     assert _rows(db, counts) == before and _rows(db, points) == rows_before
+    with gainsight_db.connect(db) as wh:  # the same from Python
+        result = wh.sweep(spec)
+    assert result.ok and result.summary().startswith("sweep tutorial1: 3 points: 0 ran, 3 skipped, 0 failed in ")
+    assert [(p.point, p.run_name, p.status, p.run_id, p.values) for p in result.points] == [
+        (i, f"tutorial1_{flow}", "skipped", i + 1, {"dataflow": flow}) for i, flow in enumerate(["os", "ws", "is"])]
+    assert list(result.frame()["reason"]) == [f"run {i} has the same inputs" for i in (1, 2, 3)]
 
     forced = gsdb("sweep", spec, "--force", "-j", "2")
     assert forced.stdout.startswith("sweep tutorial1: 3 points: 3 ran, 0 skipped, 0 failed in ")

@@ -17,7 +17,7 @@ ExecutorName = Enum("ExecutorName", {name: name for name in EXECUTORS}, type=str
 
 
 def sweep(
-    spec: Annotated[Path, typer.Argument(help="Sweep spec (.toml): name, topology, config and [axes].", metavar="SPEC")],
+    spec: Annotated[Path, typer.Argument(metavar="SPEC", help="Sweep spec (.toml): name, topology, config and the axes to vary.")],
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Points run at once (default: the number of cores).")] = None,
     executor: Annotated[ExecutorName, typer.Option("--executor", help="Where the points run: local = worker processes on this machine.")] = ExecutorName("local"),
     force: Annotated[bool, typer.Option("--force", help="Run every point again, also those already in the warehouse with the same inputs (replacing their runs).")] = False,

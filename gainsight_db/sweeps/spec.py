@@ -52,10 +52,6 @@ class SweepPoint:
     overrides: Overrides
     run_name: str
 
-    def describe(self) -> str:
-        """Its axis values as the spec writes them: 'dataflow=os array=64x64'."""
-        return " ".join(f"{axis}={value}" for axis, value in self.values.items())
-
 
 @dataclass(frozen=True)
 class SweepSpec:
