@@ -49,6 +49,7 @@ def _work_folders(db: Path) -> list[str]:
     return sorted(p.name for p in db.parent.glob(f".{db.name}.*.partial"))
 
 
+FLOWS = ("os", "ws", "is")
 PART_A = """\
 name = "tutorial1"
 topology = "tiny3.csv"
@@ -109,10 +110,11 @@ def test_a_run_name_taken_by_other_inputs_is_refused_before_anything_runs(part_a
     _study(other, PART_A)
     (other / "tiny3.csv").write_text((other / "tiny3.csv").read_text().replace("Conv_1x1, 8, 8", "Conv_1x1, 6, 6"))
     before = warehouse_fingerprint(db)
+    [(holder,)] = _rows(db, "SELECT run_id FROM runs WHERE name = 'tutorial1_os'")
     with gainsight_db.connect(db) as wh, pytest.raises(GsdbError) as err:
         wh.sweep(other / "spec.toml", jobs=1)
-    assert "point 1's run name 'tutorial1_os' is taken by run 1, simulated from other inputs" in str(err.value)
-    assert "gsdb rm 1" in str(err.value)
+    assert f"point 1's run name 'tutorial1_os' is taken by run {holder}, simulated from other inputs" in str(err.value)
+    assert f"gsdb rm {holder}" in str(err.value)
     assert warehouse_fingerprint(db) == before
 
 
@@ -124,17 +126,18 @@ def test_running_the_spec_again_skips_every_point_and_force_runs_them_again(part
               "(SELECT count(*) FROM sweep_points)")
     points = "SELECT point, run_id, inputs_sha256 FROM sweep_points ORDER BY point"
     before, rows_before = _rows(db, counts), _rows(db, points)
+    runs = [run_id for _, run_id, _ in rows_before]  # of points 0, 1, 2 (ids go by the order points finished)
     again = gsdb("sweep", spec)
     assert again.stdout.startswith("sweep tutorial1: 3 points: 0 ran, 3 skipped, 0 failed in ")
-    assert sorted(again.stderr.splitlines()) == [
-        f"point {i}/3 tutorial1_{flow}: skipped, run {i} has the same inputs" for i, flow in ((1, "os"), (2, "ws"), (3, "is"))]
+    assert again.stderr.splitlines() == [
+        f"point {i + 1}/3 tutorial1_{flow}: skipped, run {runs[i]} has the same inputs" for i, flow in enumerate(FLOWS)]
     assert _rows(db, counts) == before and _rows(db, points) == rows_before
     with gainsight_db.connect(db) as wh:  # the same from Python
         result = wh.sweep(spec)
     assert result.ok and result.summary().startswith("sweep tutorial1: 3 points: 0 ran, 3 skipped, 0 failed in ")
     assert [(p.point, p.run_name, p.status, p.run_id, p.values) for p in result.points] == [
-        (i, f"tutorial1_{flow}", "skipped", i + 1, {"dataflow": flow}) for i, flow in enumerate(["os", "ws", "is"])]
-    assert list(result.frame()["reason"]) == [f"run {i} has the same inputs" for i in (1, 2, 3)]
+        (i, f"tutorial1_{flow}", "skipped", runs[i], {"dataflow": flow}) for i, flow in enumerate(FLOWS)]
+    assert list(result.frame()["reason"]) == [f"run {run} has the same inputs" for run in runs]
 
     forced = gsdb("sweep", spec, "--force", "-j", "2")
     assert forced.stdout.startswith("sweep tutorial1: 3 points: 3 ran, 0 skipped, 0 failed in ")

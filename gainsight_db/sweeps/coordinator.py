@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 import duckdb
 
 from gainsight_db.common.errors import GsdbError
-from gainsight_db.common.progress import NoSweepProgress, SweepProgress, SweepTally
+from gainsight_db.common.progress import NoSweepProgress, Progress, SweepProgress, SweepTally
 from gainsight_db.common.sql_text import one_line
 from gainsight_db.common.staging import refuse_protected, work_folder
 from gainsight_db.loaders.ingest import ingest_simulated
@@ -135,6 +135,16 @@ class _Tally:
             self.sweep, self.total, self.counts[RAN], self.counts[SKIPPED], self.counts[FAILED],
             self.counts[CANCELLED], min(self.jobs, waiting) if self.running_since is not None else 0,
             time.perf_counter() - self.started, left, self.activity))
+
+    def start(self, total: int, description: str, unit: str) -> None:
+        """(As a Progress: the ingest of a point says what it works on.)"""
+        self.activity = description
+        self.show()
+
+    def advance(self, amount: int, description: str | None = None) -> None:
+        if description:
+            self.activity = description
+            self.show()
 
     def finish(self, result: PointResult, line: str | None) -> None:
         self.counts[result.status] += 1
@@ -279,9 +289,7 @@ def _execute(con: duckdb.DuckDBPyConnection, warehouse: Path, sweep: str, plans:
         for task, outcome in outcomes:
             plan = by_point[task.point]
             if isinstance(outcome, PointOutcome):
-                tally.activity = f"ingesting {plan.point.run_name}"
-                tally.show()
-                plan.result = _ingest(con, warehouse, sweep, plan, outcome, protected, warn)
+                plan.result = _ingest(con, warehouse, sweep, plan, outcome, protected, tally, warn)
                 tally.activity = ""
             else:
                 plan.result = _result(plan, FAILED, reason=_reason(outcome))
@@ -322,7 +330,7 @@ def _interrupted(error: BaseException) -> bool:
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, warehouse: Path, sweep: str, plan: _Plan, outcome: PointOutcome,
-            protected: list[Path], warn) -> PointResult:
+            protected: list[Path], progress: Progress, warn) -> PointResult:
     """Move a finished point's SCALE-Sim output beside the warehouse and ingest it, with its
     sweep_points row, in one transaction."""
     started = time.perf_counter()
@@ -345,7 +353,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, warehouse: Path, sweep: str, plan: _
     try:
         result = ingest_simulated(
             con, moved(outcome.run_dir), ShardTraces(outcome.shards),
-            ScalesimOptions(moved(outcome.config), moved(outcome.topology)), None, warn,
+            ScalesimOptions(moved(outcome.config), moved(outcome.topology)), progress, warn,
             SimulatedInputs(point.overrides.describe(), plan.inputs.identity), then=record)
     except GsdbError as err:
         if _interrupted(err):
