@@ -23,7 +23,7 @@ import duckdb
 from gainsight_db.common.errors import GsdbError, GsdbWarning
 from gainsight_db.common.progress import Progress
 from gainsight_db.common.sql_text import one_line, quote_identifier, quote_literal
-from gainsight_db.common.staging import refuse_protected
+from gainsight_db.common.staging import refuse_protected, work_folder
 from gainsight_db.exports.readable import DEFAULT_PRECISION
 from gainsight_db.reports import catalog
 from gainsight_db.reports.queries import RunSelection, report_query, report_runs
@@ -39,7 +39,10 @@ from gainsight_db.warehouse.sharing import SharedUse, lock_path
 if TYPE_CHECKING:
     import pandas
 
+    from gainsight_db.common.progress import SweepProgress
     from gainsight_db.loaders.scalesim_ingest import IngestResult
+    from gainsight_db.sweeps.coordinator import SweepResult
+    from gainsight_db.sweeps.execution import Executor
 
 EXPORT_KINDS = ("gainsight", "parquet", "csv", "frontend", "aie")
 PLOT_KINDS = ("lifetimes", "runs", "memtech", "sweep")
@@ -272,13 +275,44 @@ class Warehouse:
         run_name, note = choose_run_name(self._con, inputs, name)
         folder = Path(out) if out is not None else default_output_folder(self.path, run_name)
         refuse_protected(folder, self.protected_paths)
-        sim = run_simulation(inputs, run_name, folder, keep_csv=keep_csv, progress=progress)
-        result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
-                                  progress, self._warn, SimulatedInputs(overrides.describe(), inputs.identity))
+        # Each layer's traces leave SCALE-Sim as soon as it is simulated, into shards beside the warehouse.
+        with work_folder(self.path, "simulate") as shards:
+            sim = run_simulation(inputs, run_name, folder, keep_csv=keep_csv, progress=progress, shards=shards)
+            result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
+                                      progress, self._warn, SimulatedInputs(overrides.describe(), inputs.identity))
         if note:
             self._warn(note)
         if result.replaced:
             self._compact_if_wasteful("simulate")
+        return result
+
+    def sweep(
+        self, spec: str | Path, *, jobs: int | None = None, executor: str | Executor = "local", force: bool = False,
+        fail_fast: bool = False, progress: SweepProgress | None = None,
+    ) -> SweepResult:
+        """Run a design-space sweep: every point of the TOML spec (`name`, `topology`, `config`,
+        `[axes]` of dataflow, array, sram_kb or ifmap_sram_kb/filter_sram_kb/ofmap_sram_kb,
+        bandwidth) is a SCALE-Sim run, named after the sweep and its coordinates and recorded in
+        `sweep_points`. The spec is checked whole before anything runs. Points whose inputs
+        (effective config, topology, scalesim version) are already in the warehouse are skipped
+        unless `force` (then run again, replacing their run); the others run in `jobs` worker
+        processes at once (default: the number of cores) with `executor` ("local"), each ingested in
+        its own transaction as it finishes. A failing point does not stop the others unless
+        `fail_fast`. Returns every point's status (ran, skipped, failed, cancelled) and reason;
+        `progress` hears how the sweep stands and of each finished point."""
+        from gainsight_db.sweeps.coordinator import run_sweep
+        from gainsight_db.sweeps.execution import default_jobs, make_executor
+
+        self._writable("sweep")
+        if jobs is None:
+            jobs = default_jobs()
+        _check_int("jobs", jobs, minimum=1)
+        runner = make_executor(executor) if isinstance(executor, str) else executor
+        self._con.abort()
+        result = run_sweep(self._con, self.path, Path(spec), runner, jobs, force=force, fail_fast=fail_fast,
+                           progress=progress, protected=self.protected_paths, warn=self._warn)
+        if any(point.replaced for point in result.points):
+            self._compact_if_wasteful("sweep")
         return result
 
     def remove(self, *runs: str | int) -> list[RemovedRun]:

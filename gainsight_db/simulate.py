@@ -7,9 +7,12 @@ run replaces that run. Its name is then chosen (`choose_run_name`), and SCALE-Si
 (`run_simulation`) on copies of the inputs written in the output folder, the effective config
 carrying the run's name as its run_name.
 
-SCALE-Sim writes its reports there; its traces are kept in memory and handed to the loader as they
-are (`InMemoryTraces`), and written as trace CSVs too only when asked (`keep_csv`): writing them as
-text takes SCALE-Sim about a quarter of its run time on ResNet-18 (docs/performance.md).
+SCALE-Sim writes its reports there; its traces are handed to the loader as SCALE-Sim made them, and
+written as trace CSVs too only when asked (`keep_csv`): writing them as text takes SCALE-Sim about a
+quarter of its run time on ResNet-18 (docs/performance.md). Given a shard folder, each layer's traces
+leave SCALE-Sim's objects as soon as the layer is simulated, into shard files (`ShardTraces`), so
+that the simulation holds about one layer at a time; otherwise they stay in SCALE-Sim's memory until
+the run ends (`InMemoryTraces`).
 
 SCALE-Sim's own entry points exit 0 (or call exit()) on missing inputs, so the inputs are checked
 before and the outputs after the run. v3 needs a layout file: one with only a header line is
@@ -43,7 +46,8 @@ from gainsight_db.loaders.scalesim_inputs import (
     read_config,
     read_topology,
 )
-from gainsight_db.loaders.scalesim_memory import InMemoryTraces
+from gainsight_db.loaders.scalesim_memory import InMemoryTraces, hand_over_layer
+from gainsight_db.loaders.trace_shards import ShardTraces, write_layer
 from gainsight_db.loaders.scalesim_traces import trace_file_name
 from gainsight_db.warehouse.runs import (
     COORDINATES,
@@ -91,24 +95,39 @@ def _array(value: Any) -> tuple[int, int] | None:
     return rows, cols
 
 
+# Per-buffer SRAM sizes: (override, config key).
+BUFFER_SRAMS = (("ifmap_sram_kb", "IfmapSramSzkB"), ("filter_sram_kb", "FilterSramSzkB"),
+                ("ofmap_sram_kb", "OfmapSramSzkB"))
+
+
 @dataclass(frozen=True)
 class Overrides:
-    """What `gsdb simulate` changes in the config it is given."""
+    """What `gsdb simulate` (or a point of `gsdb sweep`) changes in the config it is given."""
 
     array: tuple[int, int] | None = None  # ArrayHeight, ArrayWidth (processing elements)
     sram_kb: int | None = None  # IfmapSramSzkB, FilterSramSzkB and OfmapSramSzkB (KiB)
     dataflow: str | None = None  # Dataflow: os, ws or is
     bandwidth: int | None = None  # Bandwidth (words per cycle), with InterfaceBandwidth USER
+    ifmap_sram_kb: int | None = None  # IfmapSramSzkB alone (KiB)
+    filter_sram_kb: int | None = None  # FilterSramSzkB alone (KiB)
+    ofmap_sram_kb: int | None = None  # OfmapSramSzkB alone (KiB)
 
     @classmethod
-    def parse(cls, *, array: Any = None, sram_kb: Any = None, dataflow: Any = None, bandwidth: Any = None) -> Overrides:
-        """Overrides from values as a user gives them (numbers or their text), each checked."""
+    def parse(cls, *, array: Any = None, sram_kb: Any = None, dataflow: Any = None, bandwidth: Any = None,
+              ifmap_sram_kb: Any = None, filter_sram_kb: Any = None, ofmap_sram_kb: Any = None) -> Overrides:
+        """Overrides from values as a user gives them (numbers or their text), each checked. sram_kb
+        sets all three buffers, so it is refused together with a size of one buffer."""
         if dataflow is not None:
             if not isinstance(dataflow, str) or dataflow.strip().lower() not in DATAFLOWS:
                 raise GsdbError(f"dataflow {dataflow!r}: expected one of {', '.join(DATAFLOWS)}")
             dataflow = dataflow.strip().lower()
+        buffers = {"ifmap_sram_kb": ifmap_sram_kb, "filter_sram_kb": filter_sram_kb, "ofmap_sram_kb": ofmap_sram_kb}
+        given = [name for name, value in buffers.items() if value is not None]
+        if sram_kb is not None and given:
+            raise GsdbError(f"sram_kb sets all three SRAM sizes: give it or {given[0]}, not both")
+        sizes = {name: _whole_number(name, value, "KiB") for name, value in buffers.items()}
         return cls(_array(array), _whole_number("sram_kb", sram_kb, "KiB per buffer"), dataflow,
-                   _whole_number("bandwidth", bandwidth, "words per cycle"))
+                   _whole_number("bandwidth", bandwidth, "words per cycle"), **sizes)
 
     def settings(self) -> list[tuple[str, str, str]]:
         """The config keys these overrides set: (section, key, value)."""
@@ -116,7 +135,8 @@ class Overrides:
         if self.array:
             keys += [(_PRESETS, "ArrayHeight", str(self.array[0])), (_PRESETS, "ArrayWidth", str(self.array[1]))]
         if self.sram_kb:
-            keys += [(_PRESETS, key, str(self.sram_kb)) for key in ("IfmapSramSzkB", "FilterSramSzkB", "OfmapSramSzkB")]
+            keys += [(_PRESETS, key, str(self.sram_kb)) for _, key in BUFFER_SRAMS]
+        keys += [(_PRESETS, key, str(getattr(self, name))) for name, key in BUFFER_SRAMS if getattr(self, name)]
         if self.dataflow:
             keys.append((_PRESETS, "Dataflow", self.dataflow))
         if self.bandwidth:
@@ -125,12 +145,14 @@ class Overrides:
         return keys
 
     def describe(self) -> str:
-        """As recorded in runs.overrides: 'array=8x16 dataflow=os' ('' for none)."""
+        """As recorded in runs.overrides: 'array=8x16 dataflow=os' ('' for none), in the order array,
+        sram_kb, ifmap_sram_kb, filter_sram_kb, ofmap_sram_kb, dataflow, bandwidth."""
         parts = []
         if self.array:
             parts.append(f"array={self.array[0]}x{self.array[1]}")
         if self.sram_kb:
             parts.append(f"sram_kb={self.sram_kb}")
+        parts += [f"{name}={getattr(self, name)}" for name, _ in BUFFER_SRAMS if getattr(self, name)]
         if self.dataflow:
             parts.append(f"dataflow={self.dataflow}")
         if self.bandwidth:
@@ -284,7 +306,7 @@ class Simulation:
     config: Path  # the effective config, as given to SCALE-Sim
     topology: Path  # the topology, as given to SCALE-Sim
     log: str
-    traces: InMemoryTraces
+    traces: InMemoryTraces | ShardTraces
     inputs: SimulationInputs
 
 
@@ -342,9 +364,11 @@ def run_layers(sim, top_path: str, before_layer: LayerHook | None = None, after_
 
 
 def run_simulation(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_csv: bool = False,
-                   progress: Progress | None = None) -> Simulation:
+                   progress: Progress | None = None, shards: Path | None = None) -> Simulation:
     """Run SCALE-Sim on the inputs in a fresh folder, as run `run_name`; the run directory it wrote
-    (checked complete) and its traces. `progress` counts the layers simulated."""
+    (checked complete) and its traces. With `shards` (an existing folder), each layer's traces are
+    handed over into shard files there as soon as the layer is simulated; without, they stay in
+    SCALE-Sim's memory. `progress` counts the layers simulated."""
     progress = progress or NoProgress()
     if out_dir.exists() and any(out_dir.iterdir()):
         raise GsdbError(f"{out_dir}: output folder is not empty (SCALE-Sim needs a fresh folder)")
@@ -366,6 +390,14 @@ def run_simulation(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_
         label = f" ({names[index]})" if index < len(names) else ""
         progress.advance(0, f"simulating {run_name} layer {index + 1}/{len(names)}{label}")
 
+    def after_layer(index: int, layer) -> None:
+        if shards is not None:
+            try:
+                write_layer(shards, index, hand_over_layer(layer))
+            except OSError as err:
+                raise GsdbError(f"{shards}: cannot write the traces of layer {index}: {err.strerror or err}") from err
+        progress.advance(1)
+
     log = io.StringIO()
     try:
         with contextlib.redirect_stdout(log):
@@ -373,7 +405,9 @@ def run_simulation(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_
                 save_disk_space=not keep_csv, verbose=False, config=str(config_copy), topology=str(topology_copy),
                 layout=str(layout), input_type_gemm=inputs.topology.kind == "gemm",
             )
-            run_layers(sim, str(out_dir), before_layer, lambda index, layer: progress.advance(1))
+            run_layers(sim, str(out_dir), before_layer, after_layer)
+    except GsdbError:
+        raise
     except SystemExit as err:
         raise GsdbError(f"{inputs.config_path}: SCALE-Sim stopped: {' '.join(log.getvalue().split())[-300:]}") from err
     except Exception as err:  # SCALE-Sim raises assorted errors on inputs it cannot simulate
@@ -391,7 +425,8 @@ def run_simulation(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_
     missing = [p for p in expected if not p.is_file()]
     if missing:
         raise GsdbError(f"{missing[0]}: SCALE-Sim did not write this file ({len(missing)} expected files missing)")
-    return Simulation(run_dir, config_copy, topology_copy, log.getvalue(), InMemoryTraces.of_run(sim), inputs)
+    traces = InMemoryTraces.of_run(sim) if shards is None else ShardTraces(shards)
+    return Simulation(run_dir, config_copy, topology_copy, log.getvalue(), traces, inputs)
 
 
 def simulate(topology: Path, config: Path, out_dir: Path, keep_csv: bool = False, *,

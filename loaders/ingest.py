@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 from gainsight_db.loaders.aie_ingest import AieOptions, ingest_aie_trace
@@ -14,6 +15,7 @@ from gainsight_db.loaders.scalesim_ingest import (
     ingest_scalesim_run,
 )
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces
+from gainsight_db.loaders.trace_shards import ShardTraces
 
 from gainsight_db.common.progress import Progress
 from gainsight_db.common.transactions import one_transaction
@@ -54,14 +56,20 @@ def ingest(
 def ingest_simulated(
     con: duckdb.DuckDBPyConnection,
     run_dir: Path,
-    traces: InMemoryTraces,
+    traces: InMemoryTraces | ShardTraces,
     scalesim: ScalesimOptions,
     progress: Progress | None = None,
     warn=None,
     simulated: SimulatedInputs | None = None,
+    then: Callable[[IngestResult], None] | None = None,
 ) -> IngestResult:
-    """Ingest a run SCALE-Sim has just simulated: its reports from `run_dir`, its traces from memory.
-    With `simulated` (what gsdb changed in the config, and the inputs' identity), it replaces the run
-    simulated from the same inputs. One transaction, like `ingest`."""
+    """Ingest a run SCALE-Sim has just simulated: its reports from `run_dir`, its traces as SCALE-Sim
+    made them (from its memory, or from the shards it handed them over to). With `simulated` (what gsdb
+    changed in the config, and the inputs' identity), it replaces the run simulated from the same
+    inputs. One transaction, like `ingest`; `then(result)` runs inside it, once the run is loaded
+    (to record more about the run, all or nothing with it)."""
     with one_transaction(con, "ingest"):
-        return ingest_scalesim_run(con, run_dir, scalesim, progress, warn, in_memory=traces, simulated=simulated)
+        result = ingest_scalesim_run(con, run_dir, scalesim, progress, warn, in_memory=traces, simulated=simulated)
+        if then is not None:
+            then(result)
+        return result

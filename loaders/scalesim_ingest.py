@@ -22,6 +22,7 @@ from gainsight_db.loaders.scalesim_inputs import (
     read_topology,
 )
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces
+from gainsight_db.loaders.trace_shards import ShardTraces
 from gainsight_db.loaders.scalesim_reports import (
     COMPUTE,
     REQUIRED_REPORTS,
@@ -115,11 +116,11 @@ def ingest_scalesim_run(
     options: ScalesimOptions,
     progress: Progress | None = None,
     warn=None,
-    in_memory: InMemoryTraces | None = None,
+    in_memory: InMemoryTraces | ShardTraces | None = None,
     simulated: SimulatedInputs | None = None,
 ) -> IngestResult:
     """Load one run directory; the caller owns the transaction. With `in_memory`, the trace matrices
-    come from SCALE-Sim's memory (the run directory then needs only the reports). A run `simulated`
+    come from SCALE-Sim's memory or its shards (the run directory then needs only the reports). A run `simulated`
     by gsdb replaces the run simulated from the same inputs, if any."""
     progress = progress or NoProgress()
     run_dir = run_dir.resolve()

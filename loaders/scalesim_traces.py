@@ -304,17 +304,17 @@ def load_trace_matrix(
                 reason = "is not an integer" if np.isfinite(value) else "is not a number"
                 raise GsdbError(f"{where}: row {start + row + 1}, column {column + 1}: {value!r} {reason}")
     # Each row as one fixed-size list: Arrow wraps the matrix's own buffer, nothing is copied. Batches
-    # of rows let DuckDB scan it on every thread.
+    # of rows let DuckDB scan it on every thread. They reach DuckDB as a stream (a record batch reader),
+    # read once: a registered table (or array) would be kept alive by the connection until the ingest's
+    # transaction ends, and with it every matrix of the run.
     rows = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(matrix).ravel()), matrix.shape[1])
-    table = pa.Table.from_batches(
-        [pa.record_batch({"row": rows.slice(start, _MATRIX_BATCH_ROWS)})
-         for start in range(0, len(rows), _MATRIX_BATCH_ROWS)],
-        schema=pa.schema({"row": rows.type}),
-    )
+    schema = pa.schema({"row": rows.type})
     relation = "_trace_matrix"
 
     def stage_rows(stage: str) -> None:
-        con.register(relation, table)
+        batches = (pa.record_batch({"row": rows.slice(start, _MATRIX_BATCH_ROWS)})
+                   for start in range(0, len(rows), _MATRIX_BATCH_ROWS))
+        con.register(relation, pa.RecordBatchReader.from_batches(schema, batches))
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_matrix_rows_sql(relation), level)}")
         finally:

@@ -1,5 +1,5 @@
 """The package's layers: each may import only the layers below it. From the bottom: common (used by
-all), loaders and sql, warehouse, the services (reports, exports, plots, simulate), the API, and the
+all), loaders and sql, warehouse, the services (reports, exports, plots, simulate, sweeps), the API, and the
 command line on top, the only place that speaks typer."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ LAYERS = {
     "common": 0,
     "loaders": 1,
     "warehouse": 2,
-    "reports": 3, "exports": 3, "plots": 3, "simulate": 3,
+    "reports": 3, "exports": 3, "plots": 3, "simulate": 3, "sweeps": 3,
     "api": 4,
     "cli": 5,
 }

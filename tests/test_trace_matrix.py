@@ -65,3 +65,34 @@ def test_an_unusable_matrix_is_named_in_a_one_line_error(matrix, problem, db):
     message = str(err.value)
     assert message.startswith("layer0/IFMAP_SRAM_TRACE.csv (in memory): ") and problem in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("level", ["sram", "dram"])
+def test_a_matrix_is_let_go_once_loaded_inside_the_ingest_transaction(level, db):
+    """Rule: a run's traces are loaded in one transaction, each let go once loaded: nothing keeps a
+    loaded matrix (or the truncated copy of an SRAM one) alive until the transaction ends."""
+    import gc
+    import weakref
+
+    import pyarrow as pa
+
+    con = open_warehouse(db)
+    kept = []
+    original = pa.array
+
+    def watched(values, *args, **kwargs):  # the buffer handed to DuckDB, whichever matrix it is
+        kept.append(weakref.ref(values))
+        return original(values, *args, **kwargs)
+
+    try:
+        con.execute("BEGIN TRANSACTION")
+        pa.array = watched
+        matrix = np.array([[0.0, 5.0, 7.0], [1.0, 6.0, 8.0]])
+        assert load_trace_matrix(con, matrix, "in memory", 1, 0, "ifmap", level).accesses == 4
+        del matrix
+        gc.collect()
+        assert len(kept) == 1 and kept[0]() is None, "the matrix is kept alive by the connection"
+        con.execute("ROLLBACK")
+    finally:
+        pa.array = original
+        con.close()

@@ -7,7 +7,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from gainsight_db.cli import catalog, export, ingest, maintenance, plot, report
+from gainsight_db.cli import catalog, export, ingest, maintenance, plot, report, sweep
 from gainsight_db.common.version import __version__
 
 
@@ -29,6 +29,7 @@ EXAMPLES: dict[str, str] = {
     "gsdb": "gsdb ingest examples/scalesim_tiny_8x8_ws && gsdb report layers",
     "ingest": "gsdb ingest examples/scalesim_tiny_8x8_ws",
     "simulate": "gsdb simulate --topology net.csv --config scale.cfg --dataflow os --array 32x32 --name net_32x32_os",
+    "sweep": "gsdb sweep examples/sweep_tutorial1/part_a.toml --jobs 2",
     "query": "gsdb query \"SELECT layer, buffer, count(*) FROM lifetimes GROUP BY ALL\" -f csv",
     "sql": "gsdb sql layer_stats --dialect spark",
     "runs": "gsdb runs -f json",
@@ -94,6 +95,7 @@ def build_app() -> typer.Typer:
     app.callback()(_root)
     app.command()(ingest.ingest)
     app.command()(ingest.simulate)
+    app.command()(sweep.sweep)
     app.command()(catalog.query)
     app.command("sql")(catalog.sql_definition)
     app.command()(catalog.runs)

@@ -10,6 +10,10 @@ folder it moves into place).
 Hidden work files carry the id of the process that made them (`.NAME.PID.*.partial`,
 `.NAME.PID.old`, and `.NAME.PID.compact` for a warehouse being compacted). A later write of the same target removes those whose process has ended, and puts
 an earlier export back if a crash came between moving it aside and moving the new one in.
+
+`work_folder` makes such a folder beside the warehouse for work in progress (the trace shards of
+`gsdb simulate` and `gsdb sweep`), removed when the work ends; one left by a killed process is
+removed by the next one.
 """
 
 from __future__ import annotations
@@ -181,3 +185,21 @@ def write_atomically(content: str | bytes, out: Path, replace: bool = False, pro
     """Write `content` to the file `out` through a temporary file beside it (see `staged_file`)."""
     with staged_file(out, replace, protected) as stream:
         stream.write(content.encode("utf-8") if isinstance(content, str) else content)
+
+
+@contextmanager
+def work_folder(beside: Path, what: str) -> Iterator[Path]:
+    """A fresh hidden folder `.NAME.PID.<what>_<random>.partial` beside `beside` (the warehouse) for
+    this process's work in progress, removed with everything in it when the work ends, however it
+    ends. The folders that processes no longer running left there are removed first."""
+    beside = Path(os.path.abspath(beside))
+    recover(beside)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{beside.name}.{os.getpid()}.{what}_", suffix=".partial",
+                                       dir=beside.parent))
+    except OSError as err:
+        raise GsdbError(f"{beside.parent}: cannot create a work folder: {err.strerror}") from err
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

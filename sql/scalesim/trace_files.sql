@@ -11,7 +11,7 @@
 -- @column empty_slots Cells equal to -1 (an idle lane), not accesses.
 -- @column empty_cells Empty cells (ragged or blank), not accesses.
 -- @column padding_cells CALC-mode 1.0 padding cells in DRAM rows (a trailing run of two or more 1.0), not accesses.
--- @column origin 'csv' (parsed from the file) or 'memory' (SCALE-Sim's trace matrix, handed over by `gsdb simulate`).
+-- @column origin 'csv' (parsed from the file) or 'memory' (SCALE-Sim's trace matrix, handed over as SCALE-Sim made it, never as text, by `gsdb simulate` or `gsdb sweep`).
 CREATE TABLE IF NOT EXISTS trace_files (
     run_id INTEGER NOT NULL,
     layer INTEGER NOT NULL,
