@@ -7,6 +7,8 @@ tests' size (the example run's tiny3.csv: a 3x3 conv, a 1x1 conv, an FC layer) o
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import signal
@@ -375,3 +377,20 @@ def test_names_follow_the_spec_order_with_units_and_the_topology_only_when_sever
     assert points[3].overrides.describe() == "array=16x4 ifmap_sram_kb=16 dataflow=is bandwidth=10"
     assert [p.topology for p in points] == ["tiny3.csv", "tiny3.csv", "nets/tiny3.csv", "nets/tiny3.csv"]
     assert [p.run_name for p in load_spec(spec).points()] == [p.run_name for p in points]
+
+
+def test_a_swept_study_is_compared_by_its_axis_values(part_a, tmp_path):
+    """Rule: after `gsdb sweep`, `report sweep` lists its points in order with the axis it varies
+    (and no other), and `plot sweep` labels each bar by that axis value, never by run."""
+    spec, db, gsdb, _ = part_a
+    rows = list(csv.DictReader(io.StringIO(gsdb("report", "sweep", "tutorial1", "-f", "csv").stdout)))
+    assert [(r["point"], r["dataflow"], r["run"]) for r in rows] == [
+        (str(i), flow, f"tutorial1_{flow}") for i, flow in enumerate(FLOWS)]
+    assert not {"array", "sram_kb", "bandwidth"} & set(rows[0])
+    cycles = dict(_rows(db, "SELECT r.dataflow, sum(c.total_cycles) FROM compute_report c JOIN runs r "
+                            "USING (run_id) GROUP BY ALL"))
+    assert [int(float(r["total_cycles"])) for r in rows] == [cycles[flow] for flow in FLOWS]
+    with gainsight_db.connect(db, read_only=True) as wh:
+        figure = wh.plot("sweep", sweep="tutorial1", metric="total_cycles", out=tmp_path / "t.svg")
+    labels = [t.get_text() for ax in figure.axes for t in ax.get_xticklabels() if t.get_text()]
+    assert labels == list(FLOWS)
