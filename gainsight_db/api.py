@@ -294,18 +294,17 @@ class Warehouse:
         bandwidth) is a SCALE-Sim run, named after the sweep and its coordinates and recorded in
         `sweep_points`. The spec is checked whole before anything runs. Points whose inputs
         (effective config, topology, scalesim version) are already in the warehouse are skipped
-        unless `force` (then run again, replacing their run); the others run in `jobs` worker
-        processes at once (default: the number of cores) with `executor` ("local"), each ingested in
+        unless `force` (then run again, replacing their run); the others run `jobs` at once with
+        `executor` ("local": worker processes; default jobs: the number of cores), each ingested in
         its own transaction as it finishes. A failing point does not stop the others unless
         `fail_fast`. Returns every point's status (ran, skipped, failed, cancelled) and reason;
         `progress` hears how the sweep stands and of each finished point."""
         from gainsight_db.sweeps.coordinator import run_sweep
-        from gainsight_db.sweeps.execution import default_jobs, make_executor
+        from gainsight_db.sweeps.execution import make_executor
 
         self._writable("sweep")
-        if jobs is None:
-            jobs = default_jobs()
-        _check_int("jobs", jobs, minimum=1)
+        if jobs is not None:
+            _check_int("jobs", jobs, minimum=1)
         runner = make_executor(executor) if isinstance(executor, str) else executor
         self._con.abort()
         result = run_sweep(self._con, self.path, Path(spec), runner, jobs, force=force, fail_fast=fail_fast,
