@@ -23,11 +23,11 @@ The seam, for executors that run workers elsewhere (a Ray cluster, say), each in
   `--fail-fast`) must start no queued task and stop the running ones, whose results are dropped;
   the coordinator removes their folders.
 - An executor may have `default_jobs()`: how many points it runs at once when `--jobs` is not
-  given (a cluster's CPUs, say). It is asked only when there are
+  given (the local executor: the cores; Ray: the cluster's CPUs). It is asked only when there are
   points to run, just before `execute`; without it, the cores of this machine.
 - `EXECUTORS` maps each name `--executor` takes to the module providing it, whose
   `make_executor(**options)` returns the executor; the options are those of the command line for
-  that executor.
+  that executor (`--ray-address` is `ray_address`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from gainsight_db.common.errors import GsdbError
 from gainsight_db.simulate import SimulationInputs, run_simulation
 
 # name -> module whose make_executor(**options) makes the executor
-EXECUTORS = {"local": "gainsight_db.sweeps.local_executor"}
+EXECUTORS = {"local": "gainsight_db.sweeps.local_executor", "ray": "gainsight_db.sweeps.ray_executor"}
 
 
 @dataclass(frozen=True)
