@@ -15,6 +15,8 @@ from gainsight_db.common.sql_text import quote_identifier
 from gainsight_db.common.version import __version__
 
 _CATALOG_TABLES = ("runs", "ingests")
+# Tables whose rows of a run stay when the run is replaced by a simulation of the same inputs.
+_KEPT_FOR_THE_SAME_INPUTS = ("sweep_points",)
 
 
 @cache
@@ -53,12 +55,17 @@ def claim_run_id(
     existing run is the one simulated from the same inputs (`inputs_sha256`, when given), else the
     one ingested from the same path.
 
+    A run replaced by a simulation of the same inputs stays the points of sweeps that point at it
+    (their sweep_points rows are kept: they name the simulation, not its rows).
+
     Returns (run_id, replaced).
     """
     row = None
+    same_inputs = False
     if inputs_sha256 is not None:
         row = one_row(con, "SELECT run_id FROM runs WHERE kind = ? AND inputs_sha256 = ? ORDER BY run_id",
                       [kind, inputs_sha256])
+        same_inputs = row is not None
     if row is None:
         row = one_row(con, "SELECT run_id FROM runs WHERE kind = ? AND source_path = ?", [kind, source_path])
     if row is None:
@@ -66,6 +73,8 @@ def claim_run_id(
         return int(next_id), False
     run_id = int(row[0])
     for table in fact_tables(con):
+        if same_inputs and table in _KEPT_FOR_THE_SAME_INPUTS:
+            continue
         con.execute(f"DELETE FROM {quote_identifier(table)} WHERE run_id = ?", [run_id])
     con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
     con.execute("UPDATE ingests SET status = 'replaced' WHERE run_id = ? AND status = 'loaded'", [run_id])

@@ -124,7 +124,7 @@ def test_running_the_spec_again_skips_every_point_and_force_runs_them_again(part
     spec, db, gsdb, _ = part_a
     counts = ("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM accesses), (SELECT count(*) FROM layer_stats), "
               "(SELECT count(*) FROM sweep_points)")
-    points = "SELECT point, run_id, inputs_sha256 FROM sweep_points ORDER BY point"
+    points = "SELECT point, run_id, inputs_sha256 FROM sweep_points WHERE sweep = 'tutorial1' ORDER BY point"
     before, rows_before = _rows(db, counts), _rows(db, points)
     runs = [run_id for _, run_id, _ in rows_before]  # of points 0, 1, 2 (ids go by the order points finished)
     again = gsdb("sweep", spec)
@@ -138,10 +138,18 @@ def test_running_the_spec_again_skips_every_point_and_force_runs_them_again(part
     assert [(p.point, p.run_name, p.status, p.run_id, p.values) for p in result.points] == [
         (i, f"tutorial1_{flow}", "skipped", runs[i], {"dataflow": flow}) for i, flow in enumerate(FLOWS)]
     assert list(result.frame()["reason"]) == [f"run {run} has the same inputs" for run in runs]
+    copy = spec.with_name("copy.toml")  # another sweep of the same points
+    copy.write_text(spec.read_text().replace('name = "tutorial1"', 'name = "copy"'))
+    assert gsdb("sweep", copy).stdout.startswith("sweep copy: 3 points: 0 ran, 3 skipped, 0 failed in ")
+    shared = "SELECT sweep, point, run_id FROM sweep_points WHERE sweep = 'copy' ORDER BY point"
+    assert [run for _, _, run in _rows(db, shared)] == runs
 
     forced = gsdb("sweep", spec, "--force", "-j", "2")
     assert forced.stdout.startswith("sweep tutorial1: 3 points: 3 ran, 0 skipped, 0 failed in ")
     assert all(" replaced run " in line for line in forced.stderr.splitlines())
+    assert [run for _, _, run in _rows(db, shared)] == runs, "the runs replaced are still the other sweep's points"
+    [(runs_n, accesses_n, stats_n, points_n)] = before
+    before = [(runs_n, accesses_n, stats_n, points_n + 3)]  # the other sweep's rows too
     assert _rows(db, counts) == before and _rows(db, points) == rows_before
     assert _rows(db, "SELECT status, count(*) FROM ingests GROUP BY ALL ORDER BY ALL") == [("loaded", 3), ("replaced", 3)]
 
