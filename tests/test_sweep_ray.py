@@ -6,6 +6,8 @@ The workload is test_sweep's: the example run's 3-layer network (tiny3.csv) on 6
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.metadata
 import logging
 import os
 import shutil
@@ -166,6 +168,24 @@ def test_on_an_existing_cluster_a_failing_point_is_reported_and_the_others_finis
     assert [p.status for p in fast.points] == ["failed", "cancelled", "cancelled"]
     assert "Invalid block size" in fast.points[0].reason and fast.points[1].reason.startswith("not run")
     assert _rows(fast_db, "SELECT count(*) FROM runs") == [(0,)] and _work_left(fast_db) == []
+
+
+def test_a_worker_with_another_scalesim_is_refused(cluster, tmp_path):
+    """A point's identity includes scalesim's version: a worker whose scalesim makes another identity
+    of the same inputs (here: the point's identity made with another version) does not run it."""
+    from gainsight_db.simulate import inputs_identity, prepare_simulation
+    from gainsight_db.sweeps.execution import PointTask
+
+    study = _study(tmp_path / "study").parent
+    inputs = prepare_simulation(study / "tiny3.csv", study / "base.cfg")
+    other = inputs_identity(inputs.sections, inputs.topology_text, "2.0.0")
+    (tmp_path / "point").mkdir()
+    task = PointTask(0, "older", dataclasses.replace(inputs, identity=other), tmp_path / "point")
+    [(done, error)] = list(RayExecutor().execute([task], 1))
+    assert done is task and isinstance(error, GsdbError)
+    assert str(error).startswith("the Ray worker on ")
+    assert f"has scalesim {importlib.metadata.version('scalesim')}, not the version of the gsdb sweep" in str(error)
+    assert list((tmp_path / "point").iterdir()) == [], "nothing was run"
 
 
 def _free_port() -> int:

@@ -19,6 +19,8 @@
   `_CHUNKS_AHEAD` chunks per point wait in the object store, so memory stays bounded whatever the
   size of a point. The worker's folder is removed when the point is sent (one left by a killed
   worker is removed by the next point run on that node).
+- **Versions**: a point's identity includes scalesim's version, so a worker whose scalesim is not
+  the coordinator's refuses the point (its run would not be what the identity says).
 
 Ray is an optional dependency (`pip install "gainsight-db[ray]"`); it is imported only when a sweep
 runs on it. Ray's own logging is kept off the command's output (no worker output forwarded, no
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.metadata
 import importlib.util
 import logging
 import os
@@ -41,6 +44,7 @@ from typing import Iterator, Sequence
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.sql_text import one_line
 from gainsight_db.common.staging import work_folder
+from gainsight_db.simulate import inputs_identity
 from gainsight_db.sweeps.execution import PointOutcome, PointTask, run_point
 
 INSTALL_HINT = '--executor ray needs Ray: pip install "gainsight-db[ray]"'
@@ -75,10 +79,20 @@ def _import_ray():
 
 
 # In the worker ------------------------------------------------------------------------------------
+def _check_scalesim(task: PointTask) -> None:
+    """A node with another scalesim than the coordinator's would make results that do not match the
+    point's identity (which includes the version): refused."""
+    version = importlib.metadata.version("scalesim")
+    if inputs_identity(task.inputs.sections, task.inputs.topology_text, version) != task.inputs.identity:
+        raise GsdbError(f"the Ray worker on {socket.gethostname()} has scalesim {version}, not the version of the "
+                        "gsdb sweep command: install the same version on every node")
+
+
 def _run_remote(task: PointTask, send_files: bool | None, chunk_bytes: int) -> Iterator[tuple]:
     """What a Ray task runs (a generator, each item an object of its own): the point's files as
     ("folder", relative path) and ("file", relative path, bytes, first chunk?) when they are sent
     back, then ("outcome", PointOutcome) with paths inside `task.folder`."""
+    _check_scalesim(task)
     if send_files is None:
         send_files = not task.folder.is_dir()
     if not send_files:
