@@ -11,11 +11,14 @@
    (docs/performance.md).
 3. With --simulate, the same ResNet-18 run through `gsdb simulate`, which hands each layer over the
    same way in one process: its wall time and peak memory.
+4. With --executor ray, the six points of 1. again as Ray tasks on a local Ray of this machine's
+   cores (`--executor ray`), with --jobs 1 and --jobs 2: wall time (and of it, the start of the
+   local Ray), against the local executor's. `--executor ray --skip-local` runs only these.
 
 Each sweep runs in its own process (the coordinator), which spawns the workers; the peaks are read
 from the operating system (ru_maxrss, and wait4's for `gsdb simulate`).
 
-    python benchmarks/sweep.py [--skip-resnet] [--skip-small] [--simulate] [--work DIR]
+    python benchmarks/sweep.py [--skip-resnet] [--skip-small] [--simulate] [--executor ray [--skip-local]] [--work DIR]
 """
 
 from __future__ import annotations
@@ -50,17 +53,23 @@ config = {json.dumps(str(RESNET_CONFIG))}
 """
 
 
-def measure_sweep(spec: Path, db: Path, jobs: int) -> dict:
+def measure_sweep(spec: Path, db: Path, jobs: int, executor: str = "local") -> dict:
     """In this process: run the sweep and report its figures (what --measure prints)."""
     import gainsight_db
-    from gainsight_db.sweeps.execution import peak_rss_bytes
+    from gainsight_db.sweeps.execution import make_executor, peak_rss_bytes
 
     started = time.perf_counter()
+    runner = make_executor(executor)
+    connect_s = None
+    if executor == "ray":  # start the local Ray first, to tell its start from the sweep
+        runner.default_jobs()
+        connect_s = time.perf_counter() - started
     with gainsight_db.connect(db) as wh:
-        result = wh.sweep(spec, jobs=jobs)
+        result = wh.sweep(spec, jobs=jobs, executor=runner)
     wall = time.perf_counter() - started
     return {
         "wall_s": wall,
+        "connect_s": connect_s,
         "coordinator_peak_mb": peak_rss_bytes() / 2**20,
         "summary": result.summary(),
         "points": [{"run": p.run_name, "status": p.status, "reason": p.reason, "simulate_s": p.simulate_s,
@@ -69,11 +78,11 @@ def measure_sweep(spec: Path, db: Path, jobs: int) -> dict:
     }
 
 
-def sweep_in_child(spec: Path, db: Path, jobs: int) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--measure", str(spec), "--db", str(db), "--jobs", str(jobs)],
-                          capture_output=True, text=True)
+def sweep_in_child(spec: Path, db: Path, jobs: int, executor: str = "local") -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--measure", str(spec), "--db", str(db), "--jobs", str(jobs),
+                           "--executor", executor], capture_output=True, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"sweep {spec} --jobs {jobs} failed ({proc.returncode}):\n{proc.stderr}")
+        raise SystemExit(f"sweep {spec} --jobs {jobs} --executor {executor} failed ({proc.returncode}):\n{proc.stderr}")
     return json.loads(proc.stdout.splitlines()[-1])
 
 
@@ -86,21 +95,34 @@ def workers(figures: dict) -> str:
     return ", ".join(f"{mb:.0f} MB" for mb in peaks.values())
 
 
-def small(work: Path) -> None:
+def small(work: Path, executor: str = "local") -> dict[int, dict]:
+    """The six points with --jobs 1 and 2 on `executor`; their figures by jobs."""
     spec = work / "small.toml"
     spec.write_text(SMALL_SPEC)
     runs = {}
     for jobs in (1, 2):
-        runs[jobs] = figures = sweep_in_child(spec, work / f"small-j{jobs}" / "gainsight.duckdb", jobs)
+        runs[jobs] = figures = sweep_in_child(spec, work / f"small-{executor}-j{jobs}" / "gainsight.duckdb", jobs,
+                                              executor)
         simulated = sum(p["simulate_s"] for p in figures["points"])
         ingested = sum(p["ingest_s"] for p in figures["points"])
-        print(f"6 points, --jobs {jobs}: {figures['wall_s']:.1f} s wall ({figures['summary']}); SCALE-Sim "
-              f"{simulated:.1f} s and ingest {ingested:.1f} s summed over the points; worker peaks: {workers(figures)}; "
-              f"coordinator peak {figures['coordinator_peak_mb']:.0f} MB", flush=True)
+        ray_start = f", of which {figures['connect_s']:.1f} s starting a local Ray" if figures["connect_s"] else ""
+        print(f"6 points, --executor {executor} --jobs {jobs}: {figures['wall_s']:.1f} s wall{ray_start} "
+              f"({figures['summary']}); SCALE-Sim {simulated:.1f} s and ingest {ingested:.1f} s summed over the "
+              f"points; worker peaks: {workers(figures)}; coordinator peak {figures['coordinator_peak_mb']:.0f} MB",
+              flush=True)
         for point in figures["points"]:
             print(f"    {point['run']}: SCALE-Sim {point['simulate_s']:.1f} s, ingest {point['ingest_s']:.1f} s, "
                   f"worker {point['worker']} peak {point['worker_peak_mb']:.0f} MB", flush=True)
-    print(f"speed-up of --jobs 2 over --jobs 1: {runs[1]['wall_s'] / runs[2]['wall_s']:.2f}", flush=True)
+    print(f"--executor {executor}: speed-up of --jobs 2 over --jobs 1: {runs[1]['wall_s'] / runs[2]['wall_s']:.2f}",
+          flush=True)
+    return runs
+
+
+def compare(local: dict[int, dict], ray: dict[int, dict]) -> None:
+    for jobs in (1, 2):
+        start = ray[jobs]["connect_s"] or 0.0
+        print(f"--jobs {jobs}: --executor ray {ray[jobs]['wall_s']:.1f} s wall ({ray[jobs]['wall_s'] - start:.1f} s "
+              f"without starting Ray) against --executor local {local[jobs]['wall_s']:.1f} s", flush=True)
 
 
 def resnet(work: Path) -> None:
@@ -136,19 +158,27 @@ def main() -> None:
     parser.add_argument("--skip-small", action="store_true", help="skip the six-point sweeps")
     parser.add_argument("--skip-resnet", action="store_true", help="skip the ResNet-18 point")
     parser.add_argument("--simulate", action="store_true", help="also measure gsdb simulate of ResNet-18")
+    parser.add_argument("--executor", choices=["local", "ray"], default="local",
+                        help="ray: also the six points as Ray tasks on a local Ray, against the local executor")
+    parser.add_argument("--skip-local", action="store_true",
+                        help="with --executor ray: only the Ray sweeps (no comparison)")
     parser.add_argument("--work", type=Path, help="folder for the warehouses (default: a temporary one, removed)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure_sweep(args.measure, args.db, args.jobs)))
+        print(json.dumps(measure_sweep(args.measure, args.db, args.jobs, args.executor)))
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="gsdb-sweep-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         if not args.skip_small:
-            small(work)
+            local = None if args.executor == "ray" and args.skip_local else small(work)
+            if args.executor == "ray":
+                ray = small(work, "ray")
+                if local:
+                    compare(local, ray)
         if not args.skip_resnet:
             resnet(work)
         if args.simulate:

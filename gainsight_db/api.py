@@ -288,26 +288,29 @@ class Warehouse:
 
     def sweep(
         self, spec: str | Path, *, jobs: int | None = None, executor: str | Executor = "local", force: bool = False,
-        fail_fast: bool = False, progress: SweepProgress | None = None,
+        fail_fast: bool = False, progress: SweepProgress | None = None, ray_address: str | None = None,
     ) -> SweepResult:
         """Run a design-space sweep: every point of the TOML spec (`name`, `topology`, `config`,
         `[axes]` of dataflow, array, sram_kb or ifmap_sram_kb/filter_sram_kb/ofmap_sram_kb,
         bandwidth) is a SCALE-Sim run, named after the sweep and its coordinates and recorded in
         `sweep_points`. The spec is checked whole before anything runs. Points whose inputs
         (effective config, topology, scalesim version) are already in the warehouse are skipped
-        unless `force` (then run again, replacing their run); the others run in `jobs` worker
-        processes at once (default: the number of cores) with `executor` ("local"), each ingested in
-        its own transaction as it finishes. A failing point does not stop the others unless
-        `fail_fast`. Returns every point's status (ran, skipped, failed, cancelled) and reason;
-        `progress` hears how the sweep stands and of each finished point."""
+        unless `force` (then run again, replacing their run); the others run `jobs` at once with
+        `executor`: "local" (worker processes; default jobs: the number of cores) or "ray" (Ray
+        tasks on the cluster at `ray_address`, else a local Ray; default jobs: the cluster's CPUs),
+        each ingested in its own transaction as it finishes. A failing point does not stop the
+        others unless `fail_fast`. Returns every point's status (ran, skipped, failed, cancelled)
+        and reason; `progress` hears how the sweep stands and of each finished point."""
         from gainsight_db.sweeps.coordinator import run_sweep
-        from gainsight_db.sweeps.execution import default_jobs, make_executor
+        from gainsight_db.sweeps.execution import make_executor
 
         self._writable("sweep")
-        if jobs is None:
-            jobs = default_jobs()
-        _check_int("jobs", jobs, minimum=1)
-        runner = make_executor(executor) if isinstance(executor, str) else executor
+        if jobs is not None:
+            _check_int("jobs", jobs, minimum=1)
+        options = {"ray_address": ray_address} if ray_address is not None else {}
+        if options and executor != "ray":
+            raise GsdbError("ray_address (--ray-address): only with the ray executor (--executor ray)")
+        runner = make_executor(executor, **options) if isinstance(executor, str) else executor
         self._con.abort()
         result = run_sweep(self._con, self.path, Path(spec), runner, jobs, force=force, fail_fast=fail_fast,
                            progress=progress, protected=self.protected_paths, warn=self._warn)

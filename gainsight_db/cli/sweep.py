@@ -18,8 +18,9 @@ ExecutorName = Enum("ExecutorName", {name: name for name in EXECUTORS}, type=str
 
 def sweep(
     spec: Annotated[Path, typer.Argument(metavar="SPEC", help="Sweep spec (.toml): name, topology, config and the axes to vary.")],
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Points run at once (default: the number of cores).")] = None,
-    executor: Annotated[ExecutorName, typer.Option("--executor", help="Where the points run: local = worker processes on this machine.")] = ExecutorName("local"),
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Points run at once (default: the number of cores; with --executor ray, the cluster's CPUs).")] = None,
+    executor: Annotated[ExecutorName, typer.Option("--executor", help="Where the points run: local = worker processes on this machine; ray = Ray tasks on a Ray cluster (--ray-address) or a local Ray.")] = ExecutorName("local"),
+    ray_address: Annotated[Optional[str], typer.Option("--ray-address", metavar="HOST:PORT", help="With --executor ray: the Ray cluster to run on (its head node, as `ray start --head` prints it); default: a local Ray.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Run every point again, also those already in the warehouse with the same inputs (replacing their runs).")] = False,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first point that fails.")] = False,
     db: DbOption = DEFAULT_DB,
@@ -34,7 +35,7 @@ def sweep(
     with open_warehouse(db) as wh:
         with sweep_progress(enabled=not quiet) as progress:
             result = wh.sweep(spec, jobs=jobs, executor=executor.value, force=force, fail_fast=fail_fast,
-                              progress=progress)
+                              progress=progress, ray_address=ray_address)
     if not quiet:
         typer.echo(result.summary())
     if not result.ok:

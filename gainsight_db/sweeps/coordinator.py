@@ -38,7 +38,7 @@ from gainsight_db.loaders.ingest import ingest_simulated
 from gainsight_db.loaders.scalesim_ingest import IngestResult, ScalesimOptions, SimulatedInputs
 from gainsight_db.loaders.trace_shards import ShardTraces
 from gainsight_db.simulate import SimulationInputs, default_output_folder, prepare_simulation
-from gainsight_db.sweeps.execution import Executor, PointOutcome, PointTask
+from gainsight_db.sweeps.execution import Executor, PointOutcome, PointTask, jobs_for
 from gainsight_db.sweeps.spec import AXES, SweepPoint, SweepSpec, load_spec
 from gainsight_db.warehouse.runs import runs_named, simulated_run
 
@@ -72,7 +72,7 @@ class SweepResult:
     spec: Path
     points: list[PointResult]
     seconds: float
-    jobs: int
+    jobs: int  # points run at once (0: none was run, and no number was given)
     executor: str
 
     def count(self, status: str) -> int:
@@ -158,7 +158,7 @@ def run_sweep(
     warehouse: Path,
     spec_path: str | Path,
     executor: Executor,
-    jobs: int,
+    jobs: int | None,
     *,
     force: bool = False,
     fail_fast: bool = False,
@@ -166,12 +166,13 @@ def run_sweep(
     protected: Iterable[Path] = (),
     warn: Callable[[str], None] | None = None,
 ) -> SweepResult:
-    """Run a sweep into the warehouse `con` (whose file is `warehouse`); see the module's docstring."""
+    """Run a sweep into the warehouse `con` (whose file is `warehouse`); see the module's docstring.
+    `jobs`: points run at once; None for the executor's default (asked only if a point is run)."""
     started = time.perf_counter()
     progress = progress or NoSweepProgress()
     spec, prepared = prepare_sweep(spec_path)
     plans = _plan(con, spec, prepared, force)
-    tally = _Tally(spec.name, len(plans), jobs, sum(p.run for p in plans), progress)
+    tally = _Tally(spec.name, len(plans), jobs or 0, sum(p.run for p in plans), progress)
     tally.show()
     _record_skipped(con, spec.name, plans)
     for plan in plans:
@@ -182,10 +183,10 @@ def run_sweep(
     to_run = [plan for plan in plans if plan.run]
     if to_run:
         with work_folder(warehouse, "sweep") as root:
-            _execute(con, warehouse, spec.name, to_run, len(plans), root, executor, jobs, fail_fast, tally,
-                     list(protected), warn)
+            jobs = _execute(con, warehouse, spec.name, to_run, len(plans), root, executor, jobs, fail_fast, tally,
+                            list(protected), warn)
     return SweepResult(spec.name, spec.path, [plan.result for plan in plans], time.perf_counter() - started,
-                       jobs, executor.name)
+                       jobs or 0, executor.name)
 
 
 def _label(plan: _Plan, total: int) -> str:
@@ -275,13 +276,18 @@ def _record_skipped(con: duckdb.DuckDBPyConnection, sweep: str, plans: list[_Pla
 
 # Running ------------------------------------------------------------------------------------------
 def _execute(con: duckdb.DuckDBPyConnection, warehouse: Path, sweep: str, plans: list[_Plan], total: int, root: Path,
-             executor: Executor, jobs: int, fail_fast: bool, tally: _Tally, protected: list[Path], warn) -> None:
+             executor: Executor, jobs: int | None, fail_fast: bool, tally: _Tally, protected: list[Path],
+             warn) -> int:
+    """Run the points and ingest each as it finishes; returns the points run at once."""
     by_point = {plan.point.index: plan for plan in plans}
     tasks = []
     for plan in plans:
         folder = root / f"point{plan.point.index}"
         folder.mkdir()
         tasks.append(PointTask(plan.point.index, plan.point.run_name, plan.inputs, folder))
+    if jobs is None:
+        jobs = jobs_for(executor)
+    tally.jobs = jobs
     tally.running_since = time.perf_counter()
     tally.show()
     outcomes = executor.execute(tasks, jobs)
@@ -311,6 +317,7 @@ def _execute(con: duckdb.DuckDBPyConnection, warehouse: Path, sweep: str, plans:
             plan.result = _result(plan, CANCELLED, reason="not run: the sweep stopped at the first failure (--fail-fast)")
             tally.counts[CANCELLED] += 1
     tally.show()
+    return jobs
 
 
 def _reason(error: BaseException) -> str:

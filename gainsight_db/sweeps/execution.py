@@ -22,13 +22,18 @@ The seam, for executors that run workers elsewhere (a Ray cluster, say), each in
   back (into `task.folder`, say) before yielding. Closing the iterator before its end (Ctrl-C,
   `--fail-fast`) must start no queued task and stop the running ones, whose results are dropped;
   the coordinator removes their folders.
+- An executor may have `default_jobs()`: how many points it runs at once when `--jobs` is not
+  given (the local executor: the cores; Ray: the cluster's CPUs). It is asked only when there are
+  points to run, just before `execute`; without it, the cores of this machine.
 - `EXECUTORS` maps each name `--executor` takes to the module providing it, whose
-  `make_executor(**options)` returns the executor.
+  `make_executor(**options)` returns the executor; the options are those of the command line for
+  that executor (`--ray-address` is `ray_address`).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import socket
 import sys
@@ -41,7 +46,7 @@ from gainsight_db.common.errors import GsdbError
 from gainsight_db.simulate import SimulationInputs, run_simulation
 
 # name -> module whose make_executor(**options) makes the executor
-EXECUTORS = {"local": "gainsight_db.sweeps.local_executor"}
+EXECUTORS = {"local": "gainsight_db.sweeps.local_executor", "ray": "gainsight_db.sweeps.ray_executor"}
 
 
 @dataclass(frozen=True)
@@ -105,12 +110,22 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def jobs_for(executor: Executor) -> int:
+    """How many points `executor` runs at once when no number is given."""
+    default = getattr(executor, "default_jobs", None)
+    return default() if default is not None else default_jobs()
+
+
 def make_executor(name: str, **options) -> Executor:
-    """The executor named `name` (see EXECUTORS)."""
+    """The executor named `name` (see EXECUTORS), made with its options."""
     if not isinstance(name, str) or name not in EXECUTORS:
         raise GsdbError(f"executor {name!r}: no such executor (one of: {', '.join(EXECUTORS)})")
     try:
         module = importlib.import_module(EXECUTORS[name])
     except ImportError as err:
         raise GsdbError(f"executor {name!r} is not available: {err}") from err
+    try:
+        inspect.signature(module.make_executor).bind(**options)
+    except TypeError:
+        raise GsdbError(f"executor {name!r} takes no option {', '.join(sorted(options))}") from None
     return module.make_executor(**options)
