@@ -31,6 +31,7 @@ from typing import Callable, Iterable
 import duckdb
 
 from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.transactions import one_transaction
 from gainsight_db.common.progress import NoSweepProgress, Progress, SweepProgress, SweepTally
 from gainsight_db.common.sql_text import one_line
 from gainsight_db.common.staging import refuse_protected, work_folder
@@ -254,8 +255,7 @@ def _record_skipped(con: duckdb.DuckDBPyConnection, sweep: str, plans: list[_Pla
     """In one transaction: the sweep's rows become those of the current spec whose run is in the
     warehouse (the skipped points', and those of forced points, until they are run again)."""
     current = {tuple(_row(sweep, p.point, p.existing, p.inputs.identity)) for p in plans if p.existing is not None}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with one_transaction(con, f"sweep {sweep}: recording its points"):
         old = con.execute(f"SELECT {_ROW_COLUMNS} FROM sweep_points WHERE sweep = ?", [sweep]).fetchall()
         keep = [row for row in old if tuple(row) in current]
         skipped = {p.point.index: _row(sweep, p.point, p.existing, p.inputs.identity) for p in plans if not p.run}
@@ -263,15 +263,6 @@ def _record_skipped(con: duckdb.DuckDBPyConnection, sweep: str, plans: list[_Pla
         con.execute("DELETE FROM sweep_points WHERE sweep = ?", [sweep])
         if rows:
             con.executemany(_INSERT_ROW, [rows[point] for point in sorted(rows)])
-        con.execute("COMMIT")
-    except BaseException as err:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        if isinstance(err, duckdb.Error):
-            raise GsdbError(f"sweep {sweep}: cannot record its points: {one_line(err)}") from err
-        raise
 
 
 # Running ------------------------------------------------------------------------------------------
