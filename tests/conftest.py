@@ -226,6 +226,15 @@ def copy_run(sample: str, dest: Path) -> Path:
     return dest / sample / SCALESIM_SAMPLES[sample].name
 
 
+def query_rows(db: Path, sql: str) -> list[tuple]:
+    """Every row of `sql` run on the warehouse file `db`, opened read-only and closed again."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def warehouse_fingerprint(db: Path) -> str:
     """A digest of every row of every table (and the object list), to prove a warehouse unchanged."""
     if not db.exists():

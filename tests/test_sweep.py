@@ -17,9 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import EXAMPLE_RUN, SCALESIM_DATA, cli_runner, warehouse_fingerprint
+from conftest import EXAMPLE_RUN, SCALESIM_DATA, cli_runner, query_rows, warehouse_fingerprint
 
 import gainsight_db
 from gainsight_db.common.errors import GsdbError
@@ -37,14 +36,6 @@ def _study(folder: Path, spec: str, name: str = "spec.toml") -> Path:
     shutil.copy(INPUTS / "tiny_8x8_ws.cfg", folder / "base.cfg")
     (folder / name).write_text(spec)
     return folder / name
-
-
-def _rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _work_folders(db: Path) -> list[str]:
@@ -79,13 +70,13 @@ def test_part_a_is_one_spec_and_one_command(part_a):
     assert len(lines) == 3 and all(" ingested as run " in line for line in lines), first.stderr
     assert sorted(line.split(":")[0] for line in lines) == [
         "point 1/3 tutorial1_os", "point 2/3 tutorial1_ws", "point 3/3 tutorial1_is"]
-    points = _rows(db, "SELECT p.sweep, p.point, r.name, p.topology, p.dataflow, p.array, p.sram_kb, p.bandwidth, "
+    points = query_rows(db, "SELECT p.sweep, p.point, r.name, p.topology, p.dataflow, p.array, p.sram_kb, p.bandwidth, "
                        "r.dataflow, r.overrides, p.inputs_sha256 = r.inputs_sha256 FROM sweep_points p "
                        "JOIN runs r USING (run_id) ORDER BY p.point")
     assert points == [("tutorial1", i, f"tutorial1_{flow}", "tiny3.csv", flow, None, None, None, flow,
                        f"dataflow={flow}", True) for i, flow in enumerate(["os", "ws", "is"])]
     # Each run's SCALE-Sim output is kept beside the warehouse; nothing of the work is left.
-    sources = [Path(path) for (path,) in _rows(db, "SELECT source_path FROM runs ORDER BY run_id")]
+    sources = [Path(path) for (path,) in query_rows(db, "SELECT source_path FROM runs ORDER BY run_id")]
     assert all(path.parent.parent == db.parent / "simulations" and path.is_dir() for path in sources)
     assert _work_folders(db) == []
 
@@ -101,7 +92,7 @@ def test_each_point_is_what_gsdb_simulate_makes_of_the_same_config(part_a, tmp_p
     for table in ("layer_stats", "compute_report", "trace_files"):
         sql = (f"SELECT r.dataflow, r.inputs_sha256, t.* EXCLUDE (run_id{', path' if table == 'trace_files' else ''}) "
                f"FROM {table} t JOIN runs r USING (run_id) ORDER BY ALL")
-        swept, made = _rows(db, sql), _rows(simulated, sql)
+        swept, made = query_rows(db, sql), query_rows(simulated, sql)
         assert len(swept) > 3 and swept == made, table
     assert not list(tmp_path.glob("*.partial")), "gsdb simulate removes the shards it handed the traces over to"
 
@@ -112,7 +103,7 @@ def test_a_run_name_taken_by_other_inputs_is_refused_before_anything_runs(part_a
     _study(other, PART_A)
     (other / "tiny3.csv").write_text((other / "tiny3.csv").read_text().replace("Conv_1x1, 8, 8", "Conv_1x1, 6, 6"))
     before = warehouse_fingerprint(db)
-    [(holder,)] = _rows(db, "SELECT run_id FROM runs WHERE name = 'tutorial1_os'")
+    [(holder,)] = query_rows(db, "SELECT run_id FROM runs WHERE name = 'tutorial1_os'")
     with gainsight_db.connect(db) as wh, pytest.raises(GsdbError) as err:
         wh.sweep(other / "spec.toml", jobs=1)
     assert f"point 1's run name 'tutorial1_os' is taken by run {holder}, simulated from other inputs" in str(err.value)
@@ -127,13 +118,13 @@ def test_running_the_spec_again_skips_every_point_and_force_runs_them_again(part
     counts = ("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM accesses), (SELECT count(*) FROM layer_stats), "
               "(SELECT count(*) FROM sweep_points)")
     points = "SELECT point, run_id, inputs_sha256 FROM sweep_points WHERE sweep = 'tutorial1' ORDER BY point"
-    before, rows_before = _rows(db, counts), _rows(db, points)
+    before, rows_before = query_rows(db, counts), query_rows(db, points)
     runs = [run_id for _, run_id, _ in rows_before]  # of points 0, 1, 2 (ids go by the order points finished)
     again = gsdb("sweep", spec)
     assert again.stdout.startswith("sweep tutorial1: 3 points: 0 ran, 3 skipped, 0 failed in ")
     assert again.stderr.splitlines() == [
         f"point {i + 1}/3 tutorial1_{flow}: skipped, run {runs[i]} has the same inputs" for i, flow in enumerate(FLOWS)]
-    assert _rows(db, counts) == before and _rows(db, points) == rows_before
+    assert query_rows(db, counts) == before and query_rows(db, points) == rows_before
     with gainsight_db.connect(db) as wh:  # the same from Python
         result = wh.sweep(spec)
     assert result.ok and result.summary().startswith("sweep tutorial1: 3 points: 0 ran, 3 skipped, 0 failed in ")
@@ -144,16 +135,16 @@ def test_running_the_spec_again_skips_every_point_and_force_runs_them_again(part
     copy.write_text(spec.read_text().replace('name = "tutorial1"', 'name = "copy"'))
     assert gsdb("sweep", copy).stdout.startswith("sweep copy: 3 points: 0 ran, 3 skipped, 0 failed in ")
     shared = "SELECT sweep, point, run_id FROM sweep_points WHERE sweep = 'copy' ORDER BY point"
-    assert [run for _, _, run in _rows(db, shared)] == runs
+    assert [run for _, _, run in query_rows(db, shared)] == runs
 
     forced = gsdb("sweep", spec, "--force", "-j", "2")
     assert forced.stdout.startswith("sweep tutorial1: 3 points: 3 ran, 0 skipped, 0 failed in ")
     assert all(" replaced run " in line for line in forced.stderr.splitlines())
-    assert [run for _, _, run in _rows(db, shared)] == runs, "the runs replaced are still the other sweep's points"
+    assert [run for _, _, run in query_rows(db, shared)] == runs, "the runs replaced are still the other sweep's points"
     [(runs_n, accesses_n, stats_n, points_n)] = before
     before = [(runs_n, accesses_n, stats_n, points_n + 3)]  # the other sweep's rows too
-    assert _rows(db, counts) == before and _rows(db, points) == rows_before
-    assert _rows(db, "SELECT status, count(*) FROM ingests GROUP BY ALL ORDER BY ALL") == [("loaded", 3), ("replaced", 3)]
+    assert query_rows(db, counts) == before and query_rows(db, points) == rows_before
+    assert query_rows(db, "SELECT status, count(*) FROM ingests GROUP BY ALL ORDER BY ALL") == [("loaded", 3), ("replaced", 3)]
 
 
 # Part B, and a sweep killed half-way --------------------------------------------------------------
@@ -222,9 +213,9 @@ def test_reduced_part_b_killed_half_way_runs_only_the_missing_points_when_starte
     proc.kill()
     proc.communicate(timeout=30)  # its workers hold its stderr open until they end
     assert proc.returncode == -signal.SIGKILL
-    kept = _rows(db, "SELECT point FROM sweep_points ORDER BY point")
+    kept = query_rows(db, "SELECT point FROM sweep_points ORDER BY point")
     assert 1 <= len(kept) < 6
-    assert _rows(db, "SELECT count(*) FROM runs") == [(len(kept),)]
+    assert query_rows(db, "SELECT count(*) FROM runs") == [(len(kept),)]
     assert len(_work_folders(db)) == 1, "a killed sweep leaves its work folder"
 
     again = cli_runner(db)("sweep", spec, "--jobs", "2")
@@ -232,11 +223,11 @@ def test_reduced_part_b_killed_half_way_runs_only_the_missing_points_when_starte
     assert _work_folders(db) == []
     assert _all_ended(workers), "the killed sweep's workers ended with it"
     names = [f"aspect_{array}_{flow}" for array in ("4x16", "8x8", "16x4") for flow in ("os", "ws")]
-    rows = _rows(db, "SELECT p.point, r.name, p.array, p.dataflow, r.array_rows, r.array_cols FROM sweep_points p "
+    rows = query_rows(db, "SELECT p.point, r.name, p.array, p.dataflow, r.array_rows, r.array_cols FROM sweep_points p "
                      "JOIN runs r USING (run_id) ORDER BY p.point")
     assert rows == [(i, name, name.split("_")[1], name.split("_")[2], *map(int, name.split("_")[1].split("x")))
                     for i, name in enumerate(names)]
-    assert _rows(db, "SELECT count(*), count(DISTINCT name) FROM runs") == [(6, 6)]
+    assert query_rows(db, "SELECT count(*), count(DISTINCT name) FROM runs") == [(6, 6)]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from Linux /proc")
@@ -252,8 +243,8 @@ def test_ctrl_c_stops_the_workers_keeps_what_was_ingested_and_leaves_no_work_fol
     assert proc.returncode == 130 and stderr.splitlines()[-1] == "gsdb: interrupted", stderr
     assert _all_ended(workers)
     assert _work_folders(db) == []
-    kept = _rows(db, "SELECT count(*) FROM sweep_points")[0][0]
-    assert 1 <= kept < 6 and _rows(db, "SELECT count(*) FROM runs") == [(kept,)]
+    kept = query_rows(db, "SELECT count(*) FROM sweep_points")[0][0]
+    assert 1 <= kept < 6 and query_rows(db, "SELECT count(*) FROM runs") == [(kept,)]
 
 
 # Failing points -----------------------------------------------------------------------------------
@@ -280,7 +271,7 @@ def test_a_failing_point_is_reported_and_the_others_go_on_unless_failing_fast(tm
     assert len(failed) == 1 and failed[0].startswith("point 1/3 sparse_4x16: failed: ")
     assert "SCALE-Sim failed: AssertionError: ERROR: Invalid block size" in failed[0]
     assert result.stderr.splitlines()[-1] == "gsdb: error: sweep sparse: 1 of 3 points failed; the first: point 1 sparse_4x16"
-    assert _rows(db, 'SELECT point, "array" FROM sweep_points ORDER BY point') == [(1, "8x8"), (2, "16x16")]
+    assert query_rows(db, 'SELECT point, "array" FROM sweep_points ORDER BY point') == [(1, "8x8"), (2, "16x16")]
     assert _work_folders(db) == [] and len(list((db.parent / "simulations").iterdir())) == 2
 
     fast_db = tmp_path / "fast" / "gainsight.duckdb"
@@ -289,7 +280,7 @@ def test_a_failing_point_is_reported_and_the_others_go_on_unless_failing_fast(tm
     assert fast.stdout.startswith("sweep sparse: 3 points: 0 ran, 0 skipped, 1 failed, 2 not run in ")
     assert fast.stderr.splitlines()[-1] == ("gsdb: error: sweep sparse: 1 of 3 points failed, 2 not run (--fail-fast); "
                                             "the first: point 1 sparse_4x16")
-    assert _rows(fast_db, "SELECT count(*) FROM runs") == [(0,)] and _work_folders(fast_db) == []
+    assert query_rows(fast_db, "SELECT count(*) FROM runs") == [(0,)] and _work_folders(fast_db) == []
 
 
 # Bad specs ----------------------------------------------------------------------------------------
@@ -387,7 +378,7 @@ def test_a_swept_study_is_compared_by_its_axis_values(part_a, tmp_path):
     assert [(r["point"], r["dataflow"], r["run"]) for r in rows] == [
         (str(i), flow, f"tutorial1_{flow}") for i, flow in enumerate(FLOWS)]
     assert not {"array", "sram_kb", "bandwidth"} & set(rows[0])
-    cycles = dict(_rows(db, "SELECT r.dataflow, sum(c.total_cycles) FROM compute_report c JOIN runs r "
+    cycles = dict(query_rows(db, "SELECT r.dataflow, sum(c.total_cycles) FROM compute_report c JOIN runs r "
                             "USING (run_id) GROUP BY ALL"))
     assert [int(float(r["total_cycles"])) for r in rows] == [cycles[flow] for flow in FLOWS]
     with gainsight_db.connect(db, read_only=True) as wh:

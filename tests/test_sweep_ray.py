@@ -16,10 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 import ray
-from conftest import EXAMPLE_RUN, SCALESIM_DATA, cli_runner
+from conftest import EXAMPLE_RUN, SCALESIM_DATA, cli_runner, query_rows
 
 import gainsight_db
 from gainsight_db.common.errors import GsdbError
@@ -62,16 +61,8 @@ BY_POINT = {
 }
 
 
-def _rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def _by_point(db: Path) -> dict[str, list[tuple]]:
-    return {table: _rows(db, sql) for table, sql in BY_POINT.items()}
+    return {table: query_rows(db, sql) for table, sql in BY_POINT.items()}
 
 
 def _study(folder: Path) -> Path:
@@ -134,7 +125,7 @@ def test_points_run_on_ray_equal_the_local_executors(cluster, local, tmp_path, s
     assert len(got["layer_stats"]) == 4 * 3 * 3 and len(got["accesses"]) > 4 * 3 * 3
     for table in BY_POINT:
         assert got[table] == expected[table], table
-    assert [(point, name) for point, name in _rows(db, "SELECT point, r.name FROM sweep_points JOIN runs r USING (run_id) "
+    assert [(point, name) for point, name in query_rows(db, "SELECT point, r.name FROM sweep_points JOIN runs r USING (run_id) "
                                                        "ORDER BY point")] == [
         (0, "aspect_4x16_os"), (1, "aspect_4x16_ws"), (2, "aspect_8x8_os"), (3, "aspect_8x8_ws")]
     assert _work_left(db) == []
@@ -159,7 +150,7 @@ def test_on_an_existing_cluster_a_failing_point_is_reported_and_the_others_finis
     assert sum(" ingested as run " in line for line in lines) == 2
     assert lines[-1] == "gsdb: error: sweep sparse: 1 of 3 points failed; the first: point 1 sparse_4x16"
     assert len(lines) == 4, "nothing of Ray's own on stderr: " + result.stderr
-    assert _rows(db, 'SELECT point, "array" FROM sweep_points ORDER BY point') == [(1, "8x8"), (2, "16x16")]
+    assert query_rows(db, 'SELECT point, "array" FROM sweep_points ORDER BY point') == [(1, "8x8"), (2, "16x16")]
     assert _work_left(db) == []
 
     fast_db = tmp_path / "fast" / "gainsight.duckdb"
@@ -167,7 +158,7 @@ def test_on_an_existing_cluster_a_failing_point_is_reported_and_the_others_finis
         fast = wh.sweep(spec, executor="ray", jobs=1, fail_fast=True)
     assert [p.status for p in fast.points] == ["failed", "cancelled", "cancelled"]
     assert "Invalid block size" in fast.points[0].reason and fast.points[1].reason.startswith("not run")
-    assert _rows(fast_db, "SELECT count(*) FROM runs") == [(0,)] and _work_left(fast_db) == []
+    assert query_rows(fast_db, "SELECT count(*) FROM runs") == [(0,)] and _work_left(fast_db) == []
 
 
 def test_a_worker_with_another_scalesim_is_refused(cluster, tmp_path):
