@@ -8,11 +8,7 @@ from pathlib import Path
 import duckdb
 from gainsight_db.loaders import catalog
 from gainsight_db.loaders.provenance import FileLedger
-from gainsight_db.loaders.scalesim_derived import (
-    create_chunk_table,
-    drop_chunk_table,
-    flush_chunk,
-)
+from gainsight_db.loaders.scalesim_derived import load_buffer
 from gainsight_db.loaders.scalesim_inputs import (
     RunConfig,
     Topology,
@@ -32,8 +28,8 @@ from gainsight_db.loaders.scalesim_reports import (
     report_format_version,
 )
 from gainsight_db.loaders.scalesim_traces import (
-    load_trace,
-    load_trace_matrix,
+    matrix_accesses,
+    read_trace,
     trace_file_name,
 )
 
@@ -176,19 +172,20 @@ def ingest_scalesim_run(
         else:
             progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
         accesses = 0
-        # Each (layer, buffer)'s two traces are staged together, its lifetimes and statistics
-        # derived from them, and only then appended to accesses (scalesim_derived).
-        chunk = create_chunk_table(con)
+        # Each (layer, buffer)'s two traces are parsed together, its lifetimes and statistics derived
+        # from them, and only then appended to accesses (scalesim_derived).
+        found = {}
         for (layer, buffer, level, path), size in zip(traces, sizes):
             if (buffer, level) == (BUFFERS[0], LEVELS[0]):
                 progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
             if in_memory is None:
                 ledger.add(path)
-                stats = load_trace(con, path, run_id, layer, buffer, level, into=chunk)
+                found[level] = read_trace(con, path, level)
             else:
                 matrix = in_memory.take(layer, buffer, level)
-                stats = load_trace_matrix(con, matrix, f"{path} (in memory)", run_id, layer, buffer, level, into=chunk)
+                found[level] = matrix_accesses(matrix, f"{path} (in memory)", level)
                 del matrix
+            stats = found[level].stats
             con.execute(
                 "INSERT INTO trace_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, layer, buffer, level, str(path), size, stats.trace_rows, stats.accesses,
@@ -197,12 +194,12 @@ def ingest_scalesim_run(
             accesses += stats.accesses
             rows_loaded += stats.accesses + 1
             if level == LEVELS[-1]:
-                flush_chunk(con, run_id, layer, buffer)
+                load_buffer(con, run_id, layer, buffer, found)
+                found = {}
             if in_memory is None:
                 progress.advance(size)
             elif (buffer, level) == (BUFFERS[-1], LEVELS[-1]):
                 progress.advance(1)
-        drop_chunk_table(con)
 
         run_columns: dict[str, object] = {
             "run_id": run_id,

@@ -1,4 +1,4 @@
-"""SCALE-Sim trace CSVs into the long `accesses` table, parsed by DuckDB.
+"""SCALE-Sim traces, as files or as SCALE-Sim's matrices, into the long `accesses` table.
 
 A trace has no header; column 1 is the cycle and the others are addresses, `-1` (`-1.0` in DRAM
 traces) marking an idle slot. DRAM traces print every number as a float and may have negative
@@ -6,18 +6,23 @@ traces) marking an idle slot. DRAM traces print every number as a float and may 
 not accesses; a single trailing `1.0` is an access to address 1. Rows may be ragged (fewer cells
 than others) and cells may be empty: both are skipped.
 
-Every cell is an integer as SCALE-Sim writes it: digits after an optional minus, and in DRAM traces
-`.0` after them. Anything else (`180.7`, `1_80`, `1e2`, `nan`) and any number beyond the 32-bit
-columns is refused with the file, line and field named, never rounded: a first pass over the file's
-lines matches each line against that pattern, and only a file that fails it is searched for the
-first bad cell.
+Every trace becomes a matrix first, one row per trace row, one column per cell (NaN for an empty or
+missing cell), and one function (`trace_accesses`) applies the rules above to it: a trace file once
+parsed, and a trace SCALE-Sim hands over in memory (`gsdb simulate`, `gsdb sweep`), go through the
+same code.
 
-Each file is then read with a typed `read_csv` (its width taken from its first lines) that sets
-rejected rows aside instead of failing: a file with a row wider than that is read again line by line
-and split, which handles any width.
+**Files.** Every cell is an integer as SCALE-Sim writes it: digits after an optional minus, and in
+DRAM traces `.0` after them. Anything else (`180.7`, `1_80`, `1e2`, `nan`) and any number beyond the
+32-bit columns is refused with the file, line and field named, never rounded. A file as SCALE-Sim
+writes it (only digits, `-`, `,`, newlines, and `.` in `<digit>.0` followed by a comma or a newline;
+every row as wide as the first) is parsed by pyarrow's CSV reader on every core; the text checks
+that prove it is such a file are byte counts, at memory speed. Any other file (ragged rows, empty
+cells, `5.00`, CRLF, or a bad cell) is checked line by line by DuckDB, which names the first bad cell,
+and, when it has none, read line by line.
 
-`gsdb simulate` hands over the same traces as SCALE-Sim's numpy matrices (`load_trace_matrix`): they
-go through the same SQL, so every rule above applies to them unchanged.
+**Matrices.** SCALE-Sim writes SRAM traces with `%i`, which truncates, and DRAM traces with `%s`, so
+an SRAM value is truncated and a DRAM value that is not an integer is refused, as it would be in the
+file.
 """
 
 from __future__ import annotations
@@ -34,12 +39,10 @@ from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.sql_text import one_line, quote_literal
 
 _SNIFF_BYTES = 1 << 16
-_REJECTS = "_trace_rejects"
-_REJECT_SCANS = "_trace_reject_scans"
 _CHECK_REJECTS = "_trace_check_rejects"
 _CHECK_SCANS = "_trace_check_scans"
-_STAGE = "_trace_stage"
 _MATRIX_BATCH_ROWS = 16384
+_PARSE_BLOCK_BYTES = 4 << 20  # pyarrow parses blocks of this size on every core
 _INTEGER_MAX = 2**31 - 1  # accesses.cycle and accesses.addr are INTEGER
 # A cell as SCALE-Sim writes it: an integer (`%i` in SRAM traces), or a float that holds one (`%s`
 # of a float, `-245.0`, in DRAM traces). Empty cells are allowed (skipped), and so a whole line is
@@ -50,6 +53,9 @@ _CELL = r"-?[0-9]+(\.0+)?"
 # value within range is accepted.
 _SHORT_CELL = r"-?[0-9]{1,9}(\.0+)?"
 _LINE = rf"({_SHORT_CELL})?(,({_SHORT_CELL})?)*"
+# The bytes of a trace file as SCALE-Sim writes it (see _parse_as_written).
+_WRITTEN_BYTES = b"0123456789-,.\n"
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
 
 def trace_file_name(buffer: str, level: str) -> str:
@@ -65,6 +71,15 @@ class TraceStats:
     padding_cells: int
 
 
+@dataclass(frozen=True)
+class TraceAccesses:
+    """One trace's accesses, in trace order (row by row, left to right), and what was dropped."""
+
+    cycles: object  # numpy int32
+    addrs: object  # numpy int32
+    stats: TraceStats
+
+
 def _check_file(path: Path) -> int:
     """The number of cells in the widest of the first lines; errors for unusable files."""
     head = read_head(path, "trace", _SNIFF_BYTES)
@@ -77,17 +92,6 @@ def _check_file(path: Path) -> int:
     return width
 
 
-def _typed_rows_sql(name: str, width: int) -> str:
-    columns = ", ".join(f"'c{i}': 'DOUBLE'" for i in range(width))
-    cells = ", ".join(f"c{i}" for i in range(1, width))
-    return (
-        f"SELECT c0 AS cycle, [{cells}] AS cells FROM read_csv({quote_literal(name)}, header = false, "
-        f"delim = ',', quote = '', escape = '', auto_detect = false, null_padding = true, "
-        f"columns = {{{columns}}}, ignore_errors = true, store_rejects = true, "
-        f"rejects_table = '{_REJECTS}', rejects_scan = '{_REJECT_SCANS}')"
-    )
-
-
 def _lines_sql(name: str, rejects: bool = False) -> str:
     """The file's lines, in order, one VARCHAR each (an empty line is NULL). With `rejects`, a line
     that cannot be read (not UTF-8) is set aside in _CHECK_REJECTS instead of failing the statement,
@@ -97,15 +101,6 @@ def _lines_sql(name: str, rejects: bool = False) -> str:
     return (
         f"read_csv({quote_literal(name)}, header = false, columns = {{'line': 'VARCHAR'}}, "
         f"delim = '\\x01', quote = '', escape = '', auto_detect = false{keep})"
-    )
-
-
-def _line_rows_sql(name: str) -> str:
-    fields = "string_split(line, ',')"
-    return (
-        f"SELECT CAST(NULLIF(trim({fields}[1]), '') AS DOUBLE) AS cycle, "
-        f"list_transform({fields}[2:], lambda x: CAST(NULLIF(trim(x), '') AS DOUBLE)) AS cells "
-        f"FROM {_lines_sql(name)} WHERE trim(line) <> ''"
     )
 
 
@@ -166,158 +161,207 @@ def _check_cells(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
         raise GsdbError(f"{path}: bad trace: {named_in(one_line(err), name, path)}") from err
 
 
-def _stage_sql(rows_sql: str, level: str) -> str:
-    """Per row: the cycle, the cells that are accesses, and counts of what was dropped."""
-    padding = (
-        # Length of the trailing run of 1.0 cells; it is padding when two or more long.
-        "coalesce(list_position(list_reverse(list_transform(present, lambda x: x <> 1)), true) - 1, len(present))"
-        if level == "dram"
-        else "0"
+def _first_out_of_range(values) -> tuple[int, int] | None:
+    """(row, column), from 0, of the first value of a float matrix outside the INTEGER columns, or None."""
+    import numpy as np
+
+    if not values.size:
+        return None
+    low, high = np.fmin.reduce(values, axis=None), np.fmax.reduce(values, axis=None)  # NaN (an empty cell) is no value
+    if not (low < -_INTEGER_MAX - 1 or high > _INTEGER_MAX):
+        return None
+    row, column = np.argwhere((values < -_INTEGER_MAX - 1) | (values > _INTEGER_MAX))[0]
+    return int(row), int(column)
+
+
+def _padding(cells, present):
+    """Which cells of DRAM rows are CALC-mode padding: the trailing run of present cells equal to 1,
+    where it is two or more long (empty cells are skipped, not counted)."""
+    import numpy as np
+
+    rows, width = cells.shape
+    run = np.zeros(rows, np.int64)  # length of each row's trailing run of 1s so far, from the right
+    open_ = np.ones(rows, bool)  # the run has not ended yet
+    for column in range(width - 1, -1, -1):
+        here, one = present[:, column], cells[:, column] == 1
+        run += open_ & here & one
+        open_ &= ~here | one
+    padded = run >= 2
+    padding = np.zeros_like(present)
+    if padded.any():
+        seen = np.zeros(rows, np.int64)
+        for column in range(width - 1, -1, -1):
+            here = present[:, column] & padded
+            padding[:, column] = here & (seen < run)
+            seen += here
+    return padding
+
+
+def trace_accesses(values, level: str, where: str) -> TraceAccesses:
+    """The accesses of one trace given as a float matrix (column 0 the cycle, NaN an empty cell): every
+    rule of what is an access, for files and matrices alike. Errors name `where`."""
+    import numpy as np
+
+    cycle, cells = values[:, 0], values[:, 1:]
+    missing_cycle = int(np.isnan(cycle).sum())
+    if missing_cycle:
+        raise GsdbError(f"{where}: {missing_cycle} row(s) have no cycle in column 1")
+    present = ~np.isnan(cells)
+    idle = present & (cells == -1)
+    accesses = present & ~idle
+    padding = _padding(cells, present) if level == "dram" else None
+    if padding is not None:
+        accesses &= ~padding
+    addrs = cells[accesses]
+    if len(addrs) and addrs.min() < 0:
+        counts = accesses.sum(axis=1)
+        first = int(np.argmin(addrs))
+        row = int(np.searchsorted(np.cumsum(counts), first, side="right"))
+        raise GsdbError(f"{where}: the row of cycle {int(cycle[row])} holds address {int(addrs[first])} (SCALE-Sim "
+                        "writes addresses from 0, and -1 for an idle slot)")
+    per_row = accesses.sum(axis=1)
+    stats = TraceStats(
+        trace_rows=len(values),
+        accesses=len(addrs),
+        empty_slots=int(idle.sum()),
+        empty_cells=int(cells.size - present.sum()),
+        padding_cells=int(padding.sum()) if padding is not None else 0,
     )
-    return f"""
-        WITH parsed AS ({rows_sql}),
-        present AS (
-            SELECT cycle, cells, list_filter(cells, lambda x: x IS NOT NULL) AS present FROM parsed
-        ),
-        trimmed AS (
-            SELECT cycle, cells, present, {padding} AS trailing_ones FROM present
-        ),
-        body AS (
-            SELECT
-                cycle,
-                len(cells) - len(present) AS empty_cells,
-                CASE WHEN trailing_ones >= 2 THEN trailing_ones ELSE 0 END AS padding_cells,
-                CASE WHEN trailing_ones >= 2 THEN present[1:len(present) - trailing_ones] ELSE present END AS body
-            FROM trimmed
-        )
-        SELECT
-            cycle,
-            list_filter(body, lambda x: x <> -1) AS addrs,
-            empty_cells,
-            padding_cells,
-            len(body) - len(list_filter(body, lambda x: x <> -1)) AS empty_slots
-        FROM body
-    """
+    return TraceAccesses(np.repeat(cycle.astype(np.int32), per_row), addrs.astype(np.int32), stats)
 
 
-def _rejection_message(path: Path, line: int, field: int | None, kind: str, text: str, message: str) -> str:
-    shown = text if len(text) <= 80 else text[:77] + "..."
-    if kind == "CAST":
-        return f"{path}: line {line}, field {field}: not a number in {shown!r}"
-    return f"{path}: line {line}: {' '.join(message.split())} in {shown!r}"
+def _parse_as_written(path: Path):
+    """The file's matrix, when the file is exactly as SCALE-Sim writes it (see the module's doc), or
+    None for any other file (which _read_line_by_line then checks and reads)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
 
-
-def _matrix_rows_sql(relation: str) -> str:
-    return f"SELECT row[1] AS cycle, (row::DOUBLE[])[2:] AS cells FROM {relation}"
-
-
-def _load_staged(
-    con: duckdb.DuckDBPyConnection, where: str, stage_rows, run_id: int, layer: int, buffer: str, level: str,
-    into: str,
-) -> TraceStats:
-    """Stage one trace's rows with `stage_rows(stage)` (which creates the table `stage`), then insert its
-    accesses into `into`; returns what was found. Errors name `where` (the file, or the in-memory trace)."""
     try:
-        stage_rows(_STAGE)
-        rows, accesses, empty_slots, empty_cells, padding, missing_cycle, negative = con.execute(
-            f"""SELECT count(*), coalesce(sum(len(addrs)), 0), coalesce(sum(empty_slots), 0),
-                       coalesce(sum(empty_cells), 0), coalesce(sum(padding_cells), 0),
-                       count(*) FILTER (WHERE cycle IS NULL),
-                       arg_min([cycle, list_min(addrs)], list_min(addrs)) FILTER (WHERE list_min(addrs) < 0)
-                FROM {_STAGE}"""
-        ).fetchall()[0]
-        if missing_cycle:
-            raise GsdbError(f"{where}: {missing_cycle} row(s) have no cycle in column 1")
-        if negative:
-            cycle, addr = (int(v) for v in negative)
-            raise GsdbError(f"{where}: the row of cycle {cycle} holds address {addr} (SCALE-Sim writes addresses "
-                            "from 0, and -1 for an idle slot)")
-        con.execute(
-            f"""
-            INSERT INTO {into}
-            SELECT {int(run_id)}, {int(layer)}, '{buffer}', '{level}',
-                   CAST(cycle AS INTEGER), CAST(addr AS INTEGER)
-            FROM (SELECT cycle, unnest(addrs) AS addr FROM {_STAGE})
-            """
+        data = path.read_bytes()
+    except OSError as err:
+        raise GsdbError(f"{path}: cannot read trace: {err.strerror}") from err
+    if data.translate(None, _WRITTEN_BYTES):
+        return None
+    if b"." in data:
+        # Every '.' is after a digit, and followed by one 0 that ends the cell.
+        dots = data.count(b".")
+        if (data.count(b".0,") + data.count(b".0\n") != dots
+                or data.translate(_DIGITS_AS_ZERO).count(b"0.") != dots):
+            return None
+    width = data[: data.find(b"\n")].count(b",") + 1
+    if width < 2:
+        return None
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(column_names=names, block_size=_PARSE_BLOCK_BYTES),
+            parse_options=pcsv.ParseOptions(quote_char=False),
+            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.float64())),
         )
-    except duckdb.Error as err:
-        raise GsdbError(f"{where}: bad trace: {one_line(err)}") from err
-    finally:
-        try:
-            for table in (_STAGE, _REJECTS, _REJECT_SCANS):
-                con.execute(f"DROP TABLE IF EXISTS {table}")
-        except duckdb.Error:
-            pass  # the transaction already failed; rolling it back drops the table
-    return TraceStats(int(rows), int(accesses), int(empty_slots), int(empty_cells), int(padding))
+    except pa.ArrowInvalid:  # a row of another width, or a cell that is not a number ('5-', '--1')
+        return None
+    del data
+    values = np.empty((table.num_rows, width))
+    for column in range(width):
+        values[:, column] = table.column(column).to_numpy()  # an empty cell is NaN
+    del table
+    return None if _first_out_of_range(values) else values
+
+
+def _read_line_by_line(con: duckdb.DuckDBPyConnection, path: Path, name: str):
+    """The matrix of a file whose every cell has been checked, read line by line (any width; missing
+    cells of a short row are NaN, as empty ones)."""
+    import numpy as np
+
+    cells = "list_transform(string_split(line, ','), lambda x: CAST(NULLIF(x, '') AS DOUBLE))"
+    rows = con.sql(f"SELECT {cells} AS cells FROM {_lines_sql(name)} WHERE line <> ''").to_arrow_table()
+    rows = rows.column("cells").combine_chunks()
+    lengths = np.diff(rows.offsets.to_numpy())
+    values = np.full((len(rows), int(lengths.max(initial=0))), np.nan)
+    row_of = np.repeat(np.arange(len(rows)), lengths)
+    column_of = np.arange(len(row_of)) - np.repeat(rows.offsets.to_numpy()[:-1], lengths)
+    values[row_of, column_of] = rows.flatten().to_numpy(zero_copy_only=False)
+    return values
+
+
+def read_trace(con: duckdb.DuckDBPyConnection, path: Path, level: str) -> TraceAccesses:
+    """One trace file's accesses."""
+    _check_file(path)
+    values = _parse_as_written(path)
+    if values is None:
+        with literal_path(path) as name:
+            _check_cells(con, path, name)
+            try:
+                values = _read_line_by_line(con, path, name)
+            except duckdb.Error as err:
+                raise GsdbError(f"{path}: bad trace: {named_in(one_line(err), name, path)}") from err
+    return trace_accesses(values, level, str(path))
+
+
+def matrix_values(matrix, where: str, level: str):
+    """SCALE-Sim's trace matrix as the float matrix its trace file would be parsed into: SRAM values
+    truncated (its '%i'), DRAM values refused unless integers (its '%s'), every value within the
+    INTEGER columns."""
+    import numpy as np
+
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[1] < 2:
+        raise GsdbError(f"{where}: not a SCALE-Sim trace (a {matrix.shape} array; a row needs a cycle and an address)")
+    values = matrix.astype(np.float64)  # a copy: SCALE-Sim's matrix is left as it is
+    if level == "sram":
+        np.trunc(values, out=values)  # SCALE-Sim writes SRAM traces with '%i', which truncates
+    # DRAM traces are written with '%s': a value that is not an integer would be refused in the file
+    # (and NaN or infinity in either). Checked a batch of rows at a time, so the temporaries stay small.
+    for start in range(0, len(values), _MATRIX_BATCH_ROWS):
+        part = values[start:start + _MATRIX_BATCH_ROWS]
+        integral = np.isfinite(part) & (np.trunc(part) == part)
+        if not integral.all():
+            row, column = np.argwhere(~integral)[0]
+            value = float(part[row, column])
+            reason = "is not an integer" if np.isfinite(value) else "is not a number"
+            raise GsdbError(f"{where}: row {start + row + 1}, column {column + 1}: {value!r} {reason}")
+    outside = _first_out_of_range(values)
+    if outside:
+        row, column = outside
+        raise GsdbError(f"{where}: row {row + 1}, column {column + 1}: {float(values[row, column])!r} is out of range "
+                        f"(a trace holds integers from {-_INTEGER_MAX - 1} to {_INTEGER_MAX})")
+    return values
+
+
+def matrix_accesses(matrix, where: str, level: str) -> TraceAccesses:
+    """The accesses of one trace held in memory as SCALE-Sim's numpy matrix (column 0 the cycle, the
+    others addresses, exactly what it would write to the trace file)."""
+    return trace_accesses(matrix_values(matrix, where, level), level, where)
+
+
+def insert_accesses(con: duckdb.DuckDBPyConnection, found: TraceAccesses, run_id: int, layer: int, buffer: str,
+                    level: str, into: str = "accesses") -> None:
+    """Append one trace's accesses to `into` (accesses, or a table shaped like it)."""
+    import pyarrow as pa
+
+    _trace_accesses = pa.table({"cycle": found.cycles, "addr": found.addrs})  # noqa: F841 (read by the query)
+    con.execute(f"INSERT INTO {into} SELECT {int(run_id)}, {int(layer)}, '{buffer}', '{level}', cycle, addr "
+                "FROM _trace_accesses")
 
 
 def load_trace(
     con: duckdb.DuckDBPyConnection, path: Path, run_id: int, layer: int, buffer: str, level: str,
     into: str = "accesses",
 ) -> TraceStats:
-    """Insert one trace file's accesses into `into` (accesses, or a table shaped like it); returns
-    what was found in the file."""
-    width = _check_file(path)
-    with literal_path(path) as name:
-        _check_cells(con, path, name)
-
-        def stage_rows(stage: str) -> None:
-            # The rejects tables are dropped after every file, so each read starts without them.
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_typed_rows_sql(name, width), level)}")
-            rejected = con.execute(
-                f"SELECT line, column_idx, error_type, csv_line, error_message FROM {_REJECTS} ORDER BY line"
-            ).fetchall()
-            if rejected:
-                other = [r for r in rejected if r[2] != "TOO MANY COLUMNS"]
-                if other:
-                    raise GsdbError(_rejection_message(path, *other[0]))
-                # Some row is wider than the first lines: read the file again, line by line.
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_line_rows_sql(name), level)}")
-
-        return _load_staged(con, str(path), stage_rows, run_id, layer, buffer, level, into)
+    """Insert one trace file's accesses into `into`; returns what was found in the file."""
+    found = read_trace(con, path, level)
+    insert_accesses(con, found, run_id, layer, buffer, level, into)
+    return found.stats
 
 
 def load_trace_matrix(
     con: duckdb.DuckDBPyConnection, matrix, where: str, run_id: int, layer: int, buffer: str, level: str,
     into: str = "accesses",
 ) -> TraceStats:
-    """Insert the accesses of one trace held in memory as SCALE-Sim's numpy matrix (column 0 the
-    cycle, the others addresses, exactly what it would write to the trace file) into `into`. The
-    same rules apply as to the file; the matrix reaches DuckDB as Arrow, one list per row, not text."""
-    import numpy as np
-    import pyarrow as pa
-
-    matrix = np.asarray(matrix)
-    if matrix.ndim != 2 or matrix.shape[1] < 2:
-        raise GsdbError(f"{where}: not a SCALE-Sim trace (a {matrix.shape} array; a row needs a cycle and an address)")
-    if level == "sram" and matrix.dtype.kind == "f":
-        matrix = np.trunc(matrix)  # SCALE-Sim writes SRAM traces with '%i', which truncates
-    if matrix.dtype.kind == "f":
-        # DRAM traces are written with '%s': a value that is not an integer would be refused in the
-        # file. Checked a batch of rows at a time, so the temporaries stay small.
-        for start in range(0, len(matrix), _MATRIX_BATCH_ROWS):
-            part = matrix[start:start + _MATRIX_BATCH_ROWS]
-            integral = np.isfinite(part) & (np.trunc(part) == part)
-            if not integral.all():
-                row, column = np.argwhere(~integral)[0]
-                value = float(part[row, column])
-                reason = "is not an integer" if np.isfinite(value) else "is not a number"
-                raise GsdbError(f"{where}: row {start + row + 1}, column {column + 1}: {value!r} {reason}")
-    # Each row as one fixed-size list: Arrow wraps the matrix's own buffer, nothing is copied. Batches
-    # of rows let DuckDB scan it on every thread. They reach DuckDB as a stream (a record batch reader),
-    # read once: a registered table (or array) would be kept alive by the connection until the ingest's
-    # transaction ends, and with it every matrix of the run.
-    rows = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(matrix).ravel()), matrix.shape[1])
-    schema = pa.schema({"row": rows.type})
-    relation = "_trace_matrix"
-
-    def stage_rows(stage: str) -> None:
-        batches = (pa.record_batch({"row": rows.slice(start, _MATRIX_BATCH_ROWS)})
-                   for start in range(0, len(rows), _MATRIX_BATCH_ROWS))
-        con.register(relation, pa.RecordBatchReader.from_batches(schema, batches))
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {_stage_sql(_matrix_rows_sql(relation), level)}")
-        finally:
-            con.unregister(relation)
-
-    return _load_staged(con, where, stage_rows, run_id, layer, buffer, level, into)
+    """Insert the accesses of one trace held in memory as SCALE-Sim's matrix into `into`. The same rules
+    apply as to the file."""
+    found = matrix_accesses(matrix, where, level)
+    insert_accesses(con, found, run_id, layer, buffer, level, into)
+    return found.stats

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gainsight_db.common.errors import GsdbError
-from gainsight_db.loaders.scalesim_traces import load_trace, load_trace_matrix
+from gainsight_db.loaders.scalesim_derived import load_buffer
+from gainsight_db.loaders.scalesim_traces import load_trace, load_trace_matrix, matrix_accesses
 from gainsight_db.warehouse.connection import open_warehouse
 
 # SCALE-Sim's own writers: SRAM traces with '%i', DRAM traces (read/write buffers) with '%s'.
@@ -70,29 +71,22 @@ def test_an_unusable_matrix_is_named_in_a_one_line_error(matrix, problem, db):
 @pytest.mark.parametrize("level", ["sram", "dram"])
 def test_a_matrix_is_let_go_once_loaded_inside_the_ingest_transaction(level, db):
     """Rule: a run's traces are loaded in one transaction, each let go once loaded: nothing keeps a
-    loaded matrix (or the truncated copy of an SRAM one) alive until the transaction ends."""
+    loaded matrix, or the accesses taken from it, alive until the transaction ends (DuckDB reads
+    them as Arrow, without a copy)."""
     import gc
     import weakref
 
-    import pyarrow as pa
-
     con = open_warehouse(db)
-    kept = []
-    original = pa.array
-
-    def watched(values, *args, **kwargs):  # the buffer handed to DuckDB, whichever matrix it is
-        kept.append(weakref.ref(values))
-        return original(values, *args, **kwargs)
-
     try:
         con.execute("BEGIN TRANSACTION")
-        pa.array = watched
         matrix = np.array([[0.0, 5.0, 7.0], [1.0, 6.0, 8.0]])
-        assert load_trace_matrix(con, matrix, "in memory", 1, 0, "ifmap", level).accesses == 4
-        del matrix
+        found = matrix_accesses(matrix, "in memory", level)
+        kept = [weakref.ref(a) for a in (matrix, found.cycles, found.addrs)]
+        load_buffer(con, 1, 0, "ifmap", {level: found})
+        del matrix, found
         gc.collect()
-        assert len(kept) == 1 and kept[0]() is None, "the matrix is kept alive by the connection"
+        assert con.execute("SELECT count(*) FROM accesses").fetchall() == [(4,)]
+        assert [ref() for ref in kept] == [None] * 3, "kept alive by the connection"
         con.execute("ROLLBACK")
     finally:
-        pa.array = original
         con.close()

@@ -22,7 +22,7 @@ from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 13
 MIGRATIONS: dict[int, list[str]] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
@@ -48,6 +48,10 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     9: [],  # 10 adds sweep_points (a new table, created from its file)
     10: [],  # 11 adds the sweep_summary view
+    11: [],  # 12: the memory-technology tables' change (its own branch; empty here)
+    # 13 derives lifetimes and layer statistics from each layer's parsed traces (_generations_of and
+    # _layer_stats_of read one layer and buffer's accesses; macros only)
+    12: [],
 }
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")

@@ -1,4 +1,4 @@
--- Private: _layer_stats_def materialised at ingest, one (run, layer, buffer) at a time (see
+-- Private: _layer_stats_of materialised at ingest, one (run, layer, buffer) at a time (see
 -- loaders/scalesim_derived.py). The public view is layer_stats.
 CREATE TABLE IF NOT EXISTS _layer_stats (
     run_id INTEGER NOT NULL,

@@ -1,16 +1,15 @@
--- Private: layer_stats for one (run, layer, buffer), from its accesses (in the table named
--- p_accesses, shaped like accesses) and its _generations rows. Filled into _layer_stats at ingest
--- (loaders/scalesim_derived.py), after _generations.
-CREATE OR REPLACE MACRO _layer_stats_of(p_accesses, p_run, p_layer, p_buffer) AS TABLE
+-- Private: layer_stats for one (run, layer, buffer), from its accesses (p_accesses, as for
+-- _generations_of) and its generations (p_generations, the name of a table, or Arrow table, holding
+-- the _generations_of rows of that layer and buffer). Filled into _layer_stats at ingest
+-- (loaders/scalesim_derived.py).
+CREATE OR REPLACE MACRO _layer_stats_of(p_accesses, p_generations, p_run, p_layer, p_buffer) AS TABLE
 WITH events AS (
-    SELECT cycle, _is_write(buffer, level) AS is_write
+    SELECT cycle, _is_write(p_buffer, level) AS is_write
     FROM query_table(p_accesses)
-    WHERE run_id = p_run AND layer = p_layer AND buffer = p_buffer
 ),
 generations AS (
     SELECT addr, write_cycle, reads, last_read_cycle
-    FROM _generations
-    WHERE run_id = p_run AND layer = p_layer AND buffer = p_buffer
+    FROM query_table(p_generations)
 ),
 access_counts AS (
     SELECT

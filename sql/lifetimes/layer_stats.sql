@@ -1,7 +1,7 @@
 -- Per (run, layer, buffer): GainSight's per-layer statistics (its <layer>_aggregate_data.csv).
 -- Lifetime figures are over the layer's lifetimes (NULL when it has none); median and percentiles
 -- interpolate linearly (quantile_cont, as pandas' quantile). Every statistic counts the trace's
--- accesses, not DETAILED_ACCESS_REPORT (see access_audit). Computed once at ingest (_layer_stats_def).
+-- accesses, not DETAILED_ACCESS_REPORT (see access_audit). Computed once at ingest (_layer_stats_of).
 -- @column run_id Run (see runs).
 -- @column layer SCALE-Sim LayerID.
 -- @column buffer On-chip buffer: 'ifmap', 'filter' or 'ofmap'.
