@@ -1,10 +1,13 @@
 """Speed and memory of the warehouse on a real SCALE-Sim workload.
 
 Generates the workload once with the real scalesim package (ResNet-18 on a 64x64 weight-stationary
-array by default; `--small` for its first three layers), caches it, then measures, each step in its
-own process (wall time, CSV throughput, peak resident memory):
+array by default; `--small` for its first three layers; `--medium` for the 3-layer network of
+examples/sweep_tutorial1 on a 32x32 output-stationary array), caches it, then measures, each step in
+its own process (wall time, CSV throughput, peak resident memory):
 
-  a. floor: DuckDB reading every trace file once, with no transformation
+  a. floor: the fastest full parse of every trace cell, by pyarrow's CSV reader (every cell typed as a
+     float, on every core) and by DuckDB (its bare scan, count(*) with every column as text, which
+     types nothing); the faster of the two is the floor
   b. `gsdb ingest` of the run
   c. computing every SCALE-Sim view and report (every row and column, hashed)
   d. a plain-Python dict-based lifetime computation like GainSight's scripts (the baseline):
@@ -14,11 +17,11 @@ own process (wall time, CSV throughput, peak resident memory):
      to DuckDB in memory, and written as CSV (`--keep-csv`) then ingested from the files; each
      split into SCALE-Sim's part and the ingest's
 
-and prints the ratios (b+c)/a and d/(b+c). The floor is taken three times and the median used (it
-varies with the page cache). With `--memory-limit 1GB` it also repeats b and c under that limit
+and prints the ratios (b+c)/a and d/(b+c). Each floor is taken three times and the fastest run used
+(the files are in the page cache after the first). With `--memory-limit 1GB` it also repeats b and c under that limit
 (spilling next to the warehouse) and checks the statistics are the same.
 
-    python benchmarks/benchmark.py [--small] [--cache DIR] [--skip-baseline] [--skip-simulate]
+    python benchmarks/benchmark.py [--small | --medium] [--cache DIR] [--skip-baseline] [--skip-simulate]
                                    [--memory-limit 1GB]
 """
 
@@ -38,6 +41,14 @@ HERE = Path(__file__).resolve().parent
 INPUTS = HERE / "inputs"  # where they come from: inputs/README.md
 TOPOLOGY = INPUTS / "Resnet18.csv"
 CONFIG = INPUTS / "resnet18_64x64_ws.cfg"
+TUTORIAL = HERE.parent / "examples" / "sweep_tutorial1"
+# name: (topology, config, overrides as for gsdb simulate, run name)
+WORKLOADS = {
+    "resnet18": (TOPOLOGY, CONFIG, {}, None),
+    "resnet18_first3": (None, CONFIG, {}, None),  # topology: topology_of
+    "tutorial1_32x32_os": (TUTORIAL / "tutorial1.csv", TUTORIAL / "base.cfg", {"array": "32x32", "dataflow": "os"},
+                           "tutorial1_32x32_os"),
+}
 VIEWS = ("lifetimes", "dead_writes", "orphan_reads", "layer_stats", "run_stats", "lifetime_histogram",
          "access_audit", "layers", "memtech", "memtech_composition")
 
@@ -59,10 +70,10 @@ def measure(name: str, argv: list[str], env: dict | None = None) -> dict:
     return {"step": name, "wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": out.strip()}
 
 
-def topology_of(cache: Path, small: bool) -> Path:
-    """ResNet-18's topology, or (small) a copy of its first three layers in the cache."""
-    if not small:
-        return TOPOLOGY
+def topology_of(cache: Path, workload: str) -> Path:
+    """The workload's topology; for resnet18_first3, a copy of ResNet-18's first three layers in the cache."""
+    if workload != "resnet18_first3":
+        return WORKLOADS[workload][0]
     topology = cache / "resnet18_first3" / "Resnet18_first3.csv"
     if not topology.is_file():
         topology.parent.mkdir(parents=True, exist_ok=True)
@@ -70,25 +81,48 @@ def topology_of(cache: Path, small: bool) -> Path:
     return topology
 
 
-def generate(cache: Path, small: bool) -> Path:
+def simulation_code(workload: str, topology: Path, out: Path, keep_csv: bool) -> str:
+    """The statement that runs SCALE-Sim on the workload into `out`, leaving `sim` (a Simulation)."""
+    _, config, overrides, name = WORKLOADS[workload]
+    return (f"sim = simulate(Path({str(topology)!r}), Path({str(config)!r}), Path({str(out)!r}), keep_csv={keep_csv}, "
+            f"overrides=Overrides.parse(**{overrides!r}), name={name!r})\n")
+
+
+def generate(cache: Path, workload: str) -> Path:
     """The cached SCALE-Sim run directory, made with the real scalesim package if missing."""
-    folder = cache / ("resnet18_first3" if small else "resnet18")
+    folder = cache / workload
     done = folder / ".complete"
     if not done.exists():
         shutil.rmtree(folder, ignore_errors=True)
-        topology = topology_of(cache, small)
+        topology = topology_of(cache, workload)
         print(f"generating {folder.name} with scalesim (ResNet-18 takes a few minutes) ...", flush=True)
-        code = ("import sys; from pathlib import Path; from gainsight_db.simulate import simulate; "
-                "print(simulate(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), keep_csv=True).run_dir)")
-        step = measure("generate", [sys.executable, "-c", code, str(topology), str(CONFIG), str(folder / "sim")])
+        code = ("from pathlib import Path; from gainsight_db.simulate import Overrides, simulate\n"
+                + simulation_code(workload, topology, folder / "sim", True) + "print(sim.run_dir)\n")
+        step = measure("generate", [sys.executable, "-c", code])
         print(f"  scalesim: {step['wall_s']:.1f} s", flush=True)
         (folder / "run_dir").write_text(step["stdout"].splitlines()[-1])
         done.write_text("ok")
     return Path((folder / "run_dir").read_text().strip())
 
 
-def floor_code(run_dir: Path) -> str:
+def floor_code(run_dir: Path, reader: str) -> str:
+    """A program that parses every cell of every trace once and prints the number of rows: with
+    pyarrow's CSV reader (every column typed as a float, as the ingest reads a trace), or with DuckDB's
+    (its bare scan: every column as text, nothing typed)."""
     files = sorted(str(p) for p in run_dir.glob("layer*/*_TRACE.csv"))
+    if reader == "pyarrow":
+        return (
+            "import json, pyarrow as pa, pyarrow.csv as pcsv\n"
+            f"files = {json.dumps(files)}\n"
+            "rows = 0\n"
+            "for f in files:\n"
+            "    with open(f, 'rb') as handle:\n"
+            "        names = [f'c{i}' for i in range(handle.readline().count(b',') + 1)]\n"
+            "    table = pcsv.read_csv(f, read_options=pcsv.ReadOptions(column_names=names),\n"
+            "                          convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.float64())))\n"
+            "    rows += table.num_rows\n"
+            "print(rows)\n"
+        )
     return (
         "import duckdb, json, sys\n"
         "con = duckdb.connect()\n"
@@ -96,9 +130,20 @@ def floor_code(run_dir: Path) -> str:
         f"files = {json.dumps(files)}\n"
         "rows = 0\n"
         "for f in files:\n"
-        "    rows += con.execute(\"SELECT count(*) FROM read_csv(?, header=false, null_padding=true)\", [f]).fetchone()[0]\n"
+        "    rows += con.execute(\"SELECT count(*) FROM read_csv(?, header=false, null_padding=true, all_varchar=true)\", [f]).fetchall()[0][0]\n"
         "print(rows)\n"
     )
+
+
+def floor_steps(run_dir: Path) -> list[dict]:
+    """a: each reader three times; the fastest run of the faster reader is the floor."""
+    best = []
+    for reader in ("pyarrow", "duckdb"):
+        runs = [measure(f"a. floor: {reader} parses every cell", [sys.executable, "-c", floor_code(run_dir, reader)])
+                for _ in range(3)]
+        print(f"floor runs, {reader}: " + ", ".join(f"{r['wall_s']:.2f} s" for r in runs), flush=True)
+        best.append(min(runs, key=lambda r: r["wall_s"]))
+    return sorted(best, key=lambda r: r["wall_s"])
 
 
 def views_code(db: Path, memory_limit: str | None) -> str:
@@ -141,44 +186,21 @@ def same_aggregates(views_stdout: str, baseline_dir: Path) -> bool:
         all(close(a, b) for a, b in zip(ours[k], theirs[k])) for k in ours)
 
 
-def simulate_code(topology: Path, out: Path, db: Path, keep_csv: bool) -> str:
-    """SCALE-Sim, then (from memory) the ingest `gsdb simulate` runs; prints the two times."""
-    return (
-        "import time\n"
-        "from pathlib import Path\n"
-        "from gainsight_db.loaders.ingest import ingest_simulated\n"
-        "from gainsight_db.loaders.scalesim_ingest import ScalesimOptions\n"
-        "from gainsight_db.simulate import simulate\n"
-        "from gainsight_db.warehouse.connection import open_warehouse\n"
-        "start = time.perf_counter()\n"
-        f"sim = simulate(Path({str(topology)!r}), Path({str(CONFIG)!r}), Path({str(out)!r}), keep_csv={keep_csv})\n"
-        "simulated = time.perf_counter()\n"
-        + ("" if keep_csv else
-           f"con = open_warehouse(Path({str(db)!r}))\n"
-           "ingest_simulated(con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology))\n"
-           "con.close()\n")
-        + "print(simulated - start, time.perf_counter() - simulated)\n"
-    )
-
-
-def simulate_steps(topology: Path, work: Path) -> list[dict]:
-    """f: SCALE-Sim with its traces ingested from memory, and SCALE-Sim writing CSV then `gsdb ingest`."""
-    memory = measure("f. simulate, traces in memory", [
-        sys.executable, "-c", simulate_code(topology, work / "sim_memory", work / "simulated.duckdb", False)])
-    csv = measure("f. simulate --keep-csv (SCALE-Sim only)", [
-        sys.executable, "-c", simulate_code(topology, work / "sim_csv", work / "unused.duckdb", True)])
-    run_dir = next(p for p in (work / "sim_csv").iterdir() if p.is_dir() and p.name != "inputs")
-    ingest = measure("f. ingest of those CSVs", [_gsdb(), "ingest", str(run_dir), "--db", str(work / "csv.duckdb"), "-q"])
-    shutil.rmtree(work / "sim_csv", ignore_errors=True)
-    for step in (memory, csv):
-        step["sim_s"], step["ingest_s"] = map(float, step["stdout"].split())
-    print(f"\nSCALE-Sim to warehouse, traces in memory: {memory['wall_s']:.1f} s "
-          f"(SCALE-Sim {memory['sim_s']:.1f} s, ingest from memory {memory['ingest_s']:.1f} s, "
-          f"peak RSS {memory['peak_rss_mb']:.0f} MB)")
-    print(f"SCALE-Sim to warehouse through CSV: {csv['wall_s'] + ingest['wall_s']:.1f} s "
-          f"(SCALE-Sim writing CSV {csv['sim_s']:.1f} s, ingest from CSV {ingest['wall_s']:.1f} s, "
-          f"peak RSS {max(csv['peak_rss_mb'], ingest['peak_rss_mb']):.0f} MB)")
-    return [memory, csv, ingest]
+def simulate_steps(workload: str, topology: Path, work: Path) -> list[dict]:
+    """f: SCALE-Sim's own simulation (its traces kept in memory, nothing written or ingested), then
+    `gsdb simulate` of the same workload into a fresh warehouse (SCALE-Sim, each layer handed over
+    and ingested)."""
+    code = ("from pathlib import Path\nfrom gainsight_db.simulate import Overrides, simulate\n"
+            + simulation_code(workload, topology, work / "sim_alone", False))
+    alone = measure("f. SCALE-Sim alone", [sys.executable, "-c", code])
+    shutil.rmtree(work / "sim_alone", ignore_errors=True)
+    _, config, overrides, name = WORKLOADS[workload]
+    options = [f"--{key}={value}" for key, value in overrides.items()] + ([f"--name={name}"] if name else [])
+    simulated = measure("f. gsdb simulate", [_gsdb(), "simulate", "--topology", str(topology), "--config", str(config),
+                                             *options, "--db", str(work / "simulated.duckdb"), "-q"])
+    print(f"\ngsdb simulate: {simulated['wall_s']:.1f} s (SCALE-Sim alone {alone['wall_s']:.1f} s: "
+          f"{simulated['wall_s'] / alone['wall_s']:.2f} times), peak RSS {simulated['peak_rss_mb']:.0f} MB")
+    return [alone, simulated]
 
 
 def run_pipeline(run_dir: Path, work: Path, memory_limit: str | None) -> list[dict]:
@@ -192,34 +214,35 @@ def run_pipeline(run_dir: Path, work: Path, memory_limit: str | None) -> list[di
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--small", action="store_true", help="first three ResNet-18 layers only")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--small", action="store_true", help="first three ResNet-18 layers only")
+    sizes.add_argument("--medium", action="store_true", help="the 3-layer tutorial network on a 32x32 os array")
     parser.add_argument("--cache", type=Path, default=HERE / ".cache", help="where generated workloads are kept")
     parser.add_argument("--skip-baseline", action="store_true", help="skip the slow plain-Python baseline (d)")
     parser.add_argument("--skip-simulate", action="store_true", help="skip running SCALE-Sim twice (f)")
     parser.add_argument("--memory-limit", help="also run b and c with this DuckDB memory limit, e.g. 1GB")
     args = parser.parse_args()
 
-    run_dir = generate(args.cache, args.small)
+    workload = "resnet18_first3" if args.small else "tutorial1_32x32_os" if args.medium else "resnet18"
+    run_dir = generate(args.cache, workload)
     csv_bytes = sum(p.stat().st_size for p in run_dir.glob("layer*/*_TRACE.csv"))
     print(f"workload: {run_dir} ({csv_bytes / 1e6:.0f} MB of trace CSV)", flush=True)
     work = Path(tempfile.mkdtemp(prefix="gsdb-bench-", dir=args.cache))
     try:
-        floors = [measure("a. floor (read every trace once)", [sys.executable, "-c", floor_code(run_dir)])
-                  for _ in range(3)]
-        print("floor runs: " + ", ".join(f"{f['wall_s']:.1f} s" for f in floors), flush=True)
-        steps = [sorted(floors, key=lambda f: f["wall_s"])[1]]
+        floors = floor_steps(run_dir)
+        steps = [floors[0]]
         steps += run_pipeline(run_dir, work, None)
         if not args.skip_baseline:
             steps.append(measure("d. python dict baseline", [sys.executable, str(HERE / "python_baseline.py"), str(run_dir),
                                                              str(work / "baseline")]))
         steps.append(measure("e. export parquet", [_gsdb(), "export", "parquet", "--db", str(work / "gainsight.duckdb"),
-                                                     "--out", str(work / "parquet"), "-q"]))
-        simulated = [] if args.skip_simulate else simulate_steps(topology_of(args.cache, args.small), work)
+                                                     "--output", str(work / "parquet"), "-q"]))
+        simulated = [] if args.skip_simulate else simulate_steps(workload, topology_of(args.cache, workload), work)
         limited = []
         if args.memory_limit:
             limited = run_pipeline(run_dir, work, args.memory_limit)
             steps += limited
-        steps += simulated
+        steps += simulated + floors[1:]
         print(f"\n{'step':44} {'wall s':>8} {'MB/s CSV':>9} {'peak RSS MB':>12}")
         for s in steps:
             print(f"{s['step']:44} {s['wall_s']:8.2f} {csv_bytes / 1e6 / s['wall_s']:9.1f} {s['peak_rss_mb']:12.0f}")
