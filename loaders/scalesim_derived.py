@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import duckdb
 
+from gainsight_db.loaders.scalesim_traces import insert_accesses
+
 from gainsight_db.common.buffers import BUFFERS, LEVELS
 
 
@@ -47,8 +49,9 @@ def load_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer:
         for level, found in traces.items()
     ])
     _derive(con, _layer_accesses, run_id, layer, buffer)
-    con.execute(f"INSERT INTO accesses SELECT {int(run_id)}, {int(layer)}, '{buffer}', level, cycle, addr "
-                "FROM _layer_accesses")
+    del _layer_accesses
+    for level, found in traces.items():
+        insert_accesses(con, found, run_id, layer, buffer, level)
 
 
 def derive_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
