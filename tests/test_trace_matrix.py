@@ -90,3 +90,26 @@ def test_a_matrix_is_let_go_once_loaded_inside_the_ingest_transaction(level, db)
         con.execute("ROLLBACK")
     finally:
         con.close()
+
+
+def test_a_file_as_scalesim_writes_it_and_one_read_line_by_line_give_the_same_accesses(tmp_path, db):
+    """Rule: a trace in SCALE-Sim's own form (parsed by pyarrow) and the same cells in another form
+    (CRLF line ends, `5.00`, a short row: checked and read line by line) load the same accesses, and
+    the rules (idle slots, CALC padding, empty cells) are the same for both."""
+    written = "-3.0,4.0,1.0,1.0\n2.0,6.0,-1.0,1.0\n5.0,7.0,8.0,9.0\n"
+    other = "-3.0,4.0,1.0,1.0\r\n2.0,6.00,-1.0,1.0\r\n5.0,7.0,8.0\r\n"  # the last row short: 9 is missing
+    # by hand: row -3 is padding after 4; row 2 has an idle slot and a single 1.0 (address 1)
+    expected = {"written": [(-3, 4), (2, 1), (2, 6), (5, 7), (5, 8), (5, 9)],
+                "other": [(-3, 4), (2, 1), (2, 6), (5, 7), (5, 8)]}
+    con = open_warehouse(db)
+    try:
+        found = {}
+        for name, text in (("written", written), ("other", other)):
+            path = tmp_path / f"{name}.csv"
+            path.write_bytes(text.encode())
+            found[name] = load_trace(con, path, 1, 0, "ifmap", "dram")
+            assert _loaded(con) == expected[name]
+    finally:
+        con.close()
+    assert (found["written"].padding_cells, found["written"].empty_slots, found["written"].empty_cells) == (2, 1, 0)
+    assert (found["other"].padding_cells, found["other"].empty_slots, found["other"].empty_cells) == (2, 1, 1)
