@@ -216,8 +216,9 @@ def _import_accelforge():
 
 
 def _calculate_costs(spec):
-    """The spec with every component's area, leak power and action energies (AccelForge >= 1.0.4xx
-    calls it calculate_component_costs; earlier versions calculate_component_area_energy_latency_leak)."""
+    """The spec with every component's area, leak power and action energies: calculate_component_costs,
+    or in older AccelForge versions calculate_component_area_energy_latency_leak (1.0.467 keeps that
+    name only as a deprecated one that computes nothing)."""
     if hasattr(spec, "calculate_component_costs"):
         return spec.calculate_component_costs(area=True, energy=True, throughput=False, leak=True)
     return spec.calculate_component_area_energy_latency_leak(area=True, energy=True, latency=False, leak=True)

@@ -31,6 +31,9 @@ except ImportError as err:
     accelforge = None
     IMPORT_ERROR = f"{type(err).__name__}: {err}"
 
+# hwcomponents' own use of logger.warn, not this project's.
+pytestmark = pytest.mark.filterwarnings("ignore:The 'warn' method is deprecated:DeprecationWarning")
+
 ARCH = REPO / "examples" / "accelforge" / "arch.yaml"
 BUFFERS = {"ifmap": "GlobalBuffer", "filter": "FilterBuffer", "ofmap": "OutputBuffer"}
 # The example's buffers as written in arch.yaml: size (bits), SRAM port width = bits per action (bits),
