@@ -135,7 +135,7 @@ def read_accelforge_figures(
         model = _model_name(component.component_model)
         figures = {}
 
-        area_um2 = _number(total_area.get(name)) * 1e12
+        area_um2 = _total(where, "area", total_area.get(name)) * 1e12
         figures["area_um2_per_bit"] = (area_um2 / bits, f"{_fmt(area_um2)} um^2 / {bits_text}" + _scales(
             component, "area_scale", "n_parallel_instances"))
         for action_name in ("read", "write"):
@@ -152,7 +152,7 @@ def read_accelforge_figures(
                 energy_pj / per_action,
                 f"{action_name} energy {_fmt(energy_pj)} pJ per action / {_fmt(per_action)} bits per action"
                 + _scales(component, "energy_scale") + _scales(action, "energy_scale"))
-        leak_uw = _number(total_leak.get(name)) * 1e6
+        leak_uw = _total(where, "leak power", total_leak.get(name)) * 1e6
         figures["leakage_pw_per_bit"] = (leak_uw * 1e6 / bits, f"{_fmt(leak_uw)} uW / {bits_text}" + _scales(
             component, "leak_power_scale", "n_parallel_instances"))
 
@@ -277,6 +277,13 @@ def _scales(obj, *fields: str) -> str:
     factors = [f"{field} {_fmt(_number(getattr(obj, field, 1)))}" for field in fields
                if _number(getattr(obj, field, 1)) not in (None, 1)]
     return f" (AccelForge applied {', '.join(factors)})" if factors else ""
+
+
+def _total(where: str, what: str, value) -> float:
+    number = _number(value)
+    if number is None:
+        raise GsdbError(f"{where} has no {what} (AccelForge gives {value!r})")
+    return number
 
 
 def _number(value) -> float | None:

@@ -111,7 +111,7 @@ def test_example_rows_have_the_tables_columns_units_and_arithmetic(example_rows)
     assert area_um2 / 524288 == pytest.approx(rows[("ifmap", "area_um2_per_bit")]["value"], rel=1e-5)
 
 
-def test_figures_stated_in_the_spec_are_divided_by_every_instances_bits(af, tmp_path):
+def test_figures_stated_in_the_spec_are_divided_by_every_instances_bits(af, tmp_path, capfd):
     """A spec that writes its components' figures itself (no model): hand-computed per-bit figures,
     with the buffer's four instances counted, kind 'user', no node."""
     spec = tmp_path / "tiles.yaml"
@@ -158,6 +158,7 @@ def test_figures_stated_in_the_spec_are_divided_by_every_instances_bits(af, tmp_
     assert rows[("ofmap", "area_um2_per_bit")]["note"] == "2,000 um^2 / (4 instances x 2,048 bits)"
     assert rows[("ofmap", "leakage_pw_per_bit")]["note"] == "0.8 uW / (4 instances x 2,048 bits)"
     assert rows[("ofmap", "write_pj_per_bit")]["note"] == "write energy 0.48 pJ per action / 16 bits per action"
+    assert capfd.readouterr() == ("", "")  # AccelForge prints nothing of its own
 
 
 def _error(*args, **kwargs) -> str:
