@@ -511,6 +511,29 @@ class Warehouse:
                    [rid for (rid,) in self._con.execute("SELECT run_id FROM _memtech_params ORDER BY run_id").fetchall()])
         store_memtech_options(self._con, run_ids, options)
 
+    def add_accelforge(
+        self, arch: str | Path | Sequence[str | Path], buffers: dict[str, str] | Sequence[str],
+        *, name: str = "accelforge", cell: str = "sram",
+    ) -> pandas.DataFrame:
+        """Take a technology's figures from an AccelForge spec (the optional extra
+        `gainsight-db[accelforge]`, Python >= 3.12): per buffer, the area, leakage and read/write
+        energy per bit of the component that holds it (`buffers`: {"ifmap": "GlobalBuffer", ...},
+        or "ifmap=GlobalBuffer" strings). They become technology `name` in technology_figures (a
+        technology of that name is replaced), one figure per buffer, in one transaction. Returns
+        the figures stored."""
+        from gainsight_db.loaders.accelforge_figures import parse_buffer_options, read_accelforge_figures
+        from gainsight_db.reports.memtech_settings import store_technology
+
+        if not isinstance(name, str) or not name.strip():
+            raise GsdbError("tech accelforge: give the technology a name")
+        pairs = parse_buffer_options(buffers) if not isinstance(buffers, dict) else buffers
+        self._writable("adding a technology")
+        figures = read_accelforge_figures(arch, pairs, name.strip(), cell=cell)
+        paths = [arch] if isinstance(arch, (str, Path)) else list(arch)
+        store_technology(self._con, figures, ", ".join(str(Path(p).resolve()) for p in paths))
+        return self._relation("SELECT * FROM technology_figures WHERE technology = ? ORDER BY buffer, figure",
+                              params=[name.strip()]).df()
+
     # Writing files -------------------------------------------------------------------------------
     def write(
         self, result: duckdb.DuckDBPyRelation, out: str | Path | None = None, *, format: str | None = None,  # noqa: A002

@@ -11,6 +11,7 @@ these tests skip, unless GSDB_REQUIRE_ACCELFORGE=1, when they fail. The argument
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import sys
 
@@ -255,3 +256,33 @@ def test_reading_leaves_accelforges_log_off_stderr(af, tmp_path, capfd):
     spec.write_text("- 1\n")
     _error(spec, {"ifmap": "A"})
     assert capfd.readouterr().err == ""
+
+
+def test_gsdb_tech_accelforge_stores_the_figures_and_memtech_compares_them(af, example_rows, gsdb, db):
+    """Rule: `gsdb tech accelforge` stores the figures read from the spec as one technology (replaced
+    when added again), and memtech prices each buffer with its component's figures: area =
+    footprint_words * word_bits * the component's area per bit. A bad component changes nothing."""
+    from conftest import EXAMPLE_RUN, warehouse_fingerprint
+
+    gsdb("ingest", EXAMPLE_RUN, "-q")
+    options = [f"--buffer={b}={c}" for b, c in BUFFERS.items()]
+    out = gsdb("tech", "accelforge", ARCH, *options, "--name", "af22").stdout
+    assert out.strip() == "stored technology af22: 12 figures for filter, ifmap, ofmap"
+    gsdb("tech", "accelforge", ARCH, *options, "--name", "af22")  # again: replaced, not added
+    stored = json.loads(gsdb("query", "SELECT buffer, figure, value FROM technology_figures WHERE technology = 'af22'",
+                             "-f", "json").stdout)
+    assert sorted((r["buffer"], r["figure"], r["value"]) for r in stored) == \
+        sorted((r["buffer"], r["figure"], r["value"]) for r in example_rows)
+    per_bit = {(r["buffer"], r["figure"]): r["value"] for r in example_rows}
+    rows = json.loads(gsdb("report", "memtech", "-f", "json").stdout)
+    for row in rows:
+        if row["technology"] == "af22" and row["buffer"] != "all":
+            assert row["area_um2"] == pytest.approx(row["footprint_words"] * 16 * per_bit[(row["buffer"], "area_um2_per_bit")],
+                                                    rel=1e-12)
+            assert row["read_energy_j"] == pytest.approx(row["reads"] * 16 * per_bit[(row["buffer"], "read_pj_per_bit")] * 1e-12,
+                                                         rel=1e-12)
+            assert row["missing"] == "" and row["energy_break_even_ratio"] is None
+    before = warehouse_fingerprint(db)
+    failed = gsdb("tech", "accelforge", ARCH, "--buffer", "ifmap=NoSuchBuffer", "--name", "af22", check=False)
+    assert failed.returncode == 1 and "NoSuchBuffer" in failed.stderr and failed.stderr.count("\n") == 1
+    assert warehouse_fingerprint(db) == before

@@ -21,6 +21,7 @@ from gainsight_db.common.transactions import one_transaction
 from gainsight_db.loaders.technologies import (
     DEFAULT,
     assumption_figures,
+    check_figures,
     default_figures,
     insert_figures,
     parse_assumption,
@@ -158,3 +159,13 @@ def memtech_connection(con: duckdb.DuckDBPyConnection, run_ids: list[int] | None
         run_ids = [rid for (rid,) in cursor.execute("SELECT run_id FROM _memtech_params ORDER BY run_id").fetchall()]
     _write_parameters(cursor, run_ids, options, "temp.memtech_settings")
     return cursor
+
+
+def store_technology(con: duckdb.DuckDBPyConnection, figures: list[dict], loaded_from: str) -> None:
+    """Make `figures` the whole of their technology's figures (a technology of that name is
+    replaced), in one transaction; the figures as a whole must still be usable."""
+    names = sorted({f["technology"] for f in figures})
+    check_figures([f for f in stored_figures(con) if f["technology"] not in names] + figures, loaded_from)
+    with one_transaction(con, "storing the technology"):
+        con.execute(f"DELETE FROM technology_figures WHERE technology IN ({', '.join('?' for _ in names)})", names)
+        insert_figures(con, figures, loaded_from)
