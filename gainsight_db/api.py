@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 
 EXPORT_KINDS = ("gainsight", "parquet", "csv", "frontend", "aie")
 PLOT_KINDS = ("lifetimes", "runs", "memtech", "sweep")
-_MEMTECH_SETTINGS = ("clock_hz", "word_bits", "threshold_s", "tech", "default_tech")
+_MEMTECH_SETTINGS = ("clock_hz", "word_bits", "threshold_s", "node_nm", "retention_factor", "tech", "default_tech",
+                     "assume")
 
 
 def _warn_python(message: str) -> None:
@@ -457,22 +458,21 @@ class Warehouse:
         *, sweep: str | None = None, **settings: Any,
     ) -> duckdb.DuckDBPyRelation:
         level = settings.pop("level", None)
-        memtech = {key: settings[key] for key in _MEMTECH_SETTINGS
-                   if settings.get(key) is not None and settings.get(key) is not False}
         unknown = sorted(key for key in settings if key not in _MEMTECH_SETTINGS)
         if unknown:
             raise GsdbError(f"report {name}: unknown setting(s) {', '.join(unknown)}")
-        if memtech and name not in ("memtech", "composition"):
-            raise GsdbError(f"report {name}: {', '.join(memtech)} apply to the memtech and composition reports")
+        options = _memtech_options(settings)
+        if options.changes_anything and name not in ("memtech", "composition"):
+            given = [key for key in _MEMTECH_SETTINGS if settings.get(key) not in (None, False, (), [])]
+            raise GsdbError(f"report {name}: {', '.join(given)} apply to the memtech and composition reports")
         sql, params = report_query(self._con, name, run, layer, buffer, level, sweep)  # checks every argument
-        if memtech:  # stored only once the arguments are known good; the query does not depend on them
-            run_ids = report_runs(self._con, name, run, level)
-            if run_ids is None:  # every run reported
-                run_ids = [rid for (rid,) in self._con.execute(
-                    "SELECT run_id FROM runs WHERE kind = 'scalesim' ORDER BY run_id").fetchall()]
-            for run_id in run_ids:
-                self.set_memtech(run_id, **memtech)
-        return self._relation(sql, params=params)
+        if not options.changes_anything:
+            return self._relation(sql, params=params)
+        from gainsight_db.reports.memtech_settings import memtech_connection
+
+        self._con.abort()
+        con = memtech_connection(self._con, report_runs(self._con, name, run, level), options)
+        return con.sql(sql, params=params)
 
     def report(
         self, name: str, run: RunSelection = None, layer: int | None = None, buffer: str | None = None,
@@ -483,31 +483,56 @@ class Warehouse:
         or id, or a list of them), layer and buffer; or sweep, the points of one sweep (`sweep=`, a
         sweep name; None for the warehouse's only sweep), the axes it varies and their figures.
         Settings: for aie, level= iterations|cores|aggregate|summary|kernels|stalls; for memtech and
-        composition, clock_hz=, word_bits=, threshold_s=, tech= (a technology file) or
-        default_tech=True, stored for each run reported as `gsdb report memtech` stores them."""
+        composition, the settings of `set_memtech` (clock_hz=, word_bits=, threshold_s=, node_nm=,
+        retention_factor=, tech=, default_tech=, assume=), used for this report only: nothing is
+        stored."""
         return self.report_relation(name, run, layer, buffer, sweep=sweep, **settings).df()
 
     def set_memtech(
-        self, run: str | int, *, clock_hz: float | None = None, word_bits: int | None = None,
-        threshold_s: float | None = None, tech: str | Path | None = None, default_tech: bool = False,
+        self, run: RunSelection = None, *, clock_hz: float | None = None, word_bits: int | None = None,
+        threshold_s: float | None = None, node_nm: float | None = None, retention_factor: float | None = None,
+        tech: str | Path | None = None, default_tech: bool = False, assume: str | Sequence[str] = (),
     ) -> None:
-        """Store the memory-technology comparison's settings for a run (others keep their values) and
-        load a technology table (`tech`) or go back to the shipped one (`default_tech`)."""
-        from gainsight_db.reports.memtech_settings import (
-            MemtechOptions,
-            apply_memtech_options,
-        )
+        """Store the memory-technology comparison's settings, as one transaction: the parameters
+        for the run(s) (every SCALE-Sim run when None; others keep their values), and for the whole
+        warehouse the technology figures: a technology file (`tech`, a per-bit or figures table), the
+        shipped figures (`default_tech`), and assumptions (`assume`, e.g.
+        "si_gain_cell.read_pj_per_bit=0.05", each a figure of kind 'assumed')."""
+        from gainsight_db.reports.memtech_settings import store_memtech_options
 
-        _check_number("clock_hz", clock_hz, minimum=0.0, strict=True)
-        _check_int("word_bits", word_bits, minimum=1)
-        _check_number("threshold_s", threshold_s, minimum=0.0, strict=True)
-        if tech is not None and not Path(tech).is_file():
-            raise GsdbError(f"{tech}: technology file not found")
-        options = MemtechOptions(clock_hz, word_bits, threshold_s, Path(tech) if tech is not None else None,
-                                 bool(default_tech))
-        if options.changes_anything:
-            self._writable("changing the memory-technology settings")
-            apply_memtech_options(self._con, self.run_id(run, kind="scalesim"), options)
+        options = _memtech_options({"clock_hz": clock_hz, "word_bits": word_bits, "threshold_s": threshold_s,
+                                    "node_nm": node_nm, "retention_factor": retention_factor, "tech": tech,
+                                    "default_tech": default_tech, "assume": assume})
+        if not options.changes_anything:
+            raise GsdbError("memtech set: give at least one setting to store")
+        self._writable("changing the memory-technology settings")
+        runs = _some_runs("memtech set", run)
+        run_ids = ([self.run_id(r, kind="scalesim") for r in runs] if runs else
+                   [rid for (rid,) in self._con.execute("SELECT run_id FROM _memtech_params ORDER BY run_id").fetchall()])
+        store_memtech_options(self._con, run_ids, options)
+
+    def add_accelforge(
+        self, arch: str | Path | Sequence[str | Path], buffers: dict[str, str] | Sequence[str],
+        *, name: str = "accelforge", cell: str = "sram",
+    ) -> pandas.DataFrame:
+        """Take a technology's figures from an AccelForge spec (the optional extra
+        `gainsight-db[accelforge]`, Python >= 3.12): per buffer, the area, leakage and read/write
+        energy per bit of the component that holds it (`buffers`: {"ifmap": "GlobalBuffer", ...},
+        or "ifmap=GlobalBuffer" strings). They become technology `name` in technology_figures (a
+        technology of that name is replaced), one figure per buffer, in one transaction. Returns
+        the figures stored."""
+        from gainsight_db.loaders.accelforge_figures import parse_buffer_options, read_accelforge_figures
+        from gainsight_db.reports.memtech_settings import store_technology
+
+        if not isinstance(name, str) or not name.strip():
+            raise GsdbError("tech accelforge: give the technology a name")
+        pairs = parse_buffer_options(buffers) if not isinstance(buffers, dict) else buffers
+        self._writable("adding a technology")
+        figures = read_accelforge_figures(arch, pairs, name.strip(), cell=cell)
+        paths = [arch] if isinstance(arch, (str, Path)) else list(arch)
+        store_technology(self._con, figures, ", ".join(str(Path(p).resolve()) for p in paths))
+        return self._relation("SELECT * FROM technology_figures WHERE technology = ? ORDER BY buffer, figure",
+                              params=[name.strip()]).df()
 
     # Writing files -------------------------------------------------------------------------------
     def write(
@@ -690,3 +715,28 @@ def _check_number(name: str, value: Any, minimum: float, strict: bool = False) -
     if value < minimum or (strict and value == minimum):
         raise GsdbError(f"{name} {value!r}: expected a number {'>' if strict else '>='} {minimum:g}")
 
+
+
+def _memtech_options(settings: dict):
+    """The memory-technology settings given as keywords, checked, as MemtechOptions."""
+    from gainsight_db.reports.memtech_settings import MemtechOptions
+
+    _check_number("clock_hz", settings.get("clock_hz"), minimum=0.0, strict=True)
+    _check_int("word_bits", settings.get("word_bits"), minimum=1)
+    _check_number("threshold_s", settings.get("threshold_s"), minimum=0.0, strict=True)
+    _check_number("node_nm", settings.get("node_nm"), minimum=0.0, strict=True)
+    _check_number("retention_factor", settings.get("retention_factor"), minimum=0.0, strict=True)
+    tech = settings.get("tech")
+    if tech is not None and not Path(tech).is_file():
+        raise GsdbError(f"{tech}: technology file not found")
+    assume = settings.get("assume") or ()
+    assume = (assume,) if isinstance(assume, str) else tuple(assume)
+    if not all(isinstance(a, str) for a in assume):
+        raise GsdbError("assume: expected 'technology.figure=value' strings")
+    options = MemtechOptions(
+        clock_hz=settings.get("clock_hz"), word_bits=settings.get("word_bits"), threshold_s=settings.get("threshold_s"),
+        node_nm=settings.get("node_nm"), retention_factor=settings.get("retention_factor"),
+        tech=Path(tech) if tech is not None else None, default_tech=bool(settings.get("default_tech")), assume=assume,
+    )
+    options.check()
+    return options

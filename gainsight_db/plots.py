@@ -107,15 +107,15 @@ def _cycles(value: float) -> str:
 
 def _markers(con: duckdb.DuckDBPyConnection, run_id: int, axis_end: float) -> list[Marker]:
     """The run's short-lifetime threshold and every gain cell's retention (memtech_settings or the
-    defaults, and the technologies table), drawn when they fall within [1, axis_end] cycles (below
+    defaults, and memtech_figures, the retention factor applied), drawn when they fall within [1, axis_end] cycles (below
     1 cycle only lifetimes of 0 lie, drawn apart at "0")."""
     params = con.execute("SELECT clock_hz, threshold_s FROM _memtech_params WHERE run_id = ?", [run_id]).fetchall()
     if not params:
         raise GsdbError(f"run {run_id}: no memory-technology parameters (it has no SCALE-Sim compute report)")
     clock_hz, threshold_s = params[0]
     technologies = con.execute(
-        "SELECT technology, retention_s FROM technologies WHERE cell = 'gain_cell' "
-        "ORDER BY retention_s NULLS LAST, technology").fetchall()
+        "SELECT technology, min(retention_s) AS retention_s FROM memtech_figures WHERE run_id = ? AND cell = 'gain_cell' "
+        "GROUP BY technology ORDER BY retention_s NULLS LAST, technology", [run_id]).fetchall()
 
     def marker(kind: str, name: str, seconds: float | None) -> Marker:
         what = "short-lifetime threshold" if kind == "threshold" else f"{name} retention"
@@ -405,32 +405,81 @@ def _layer_legend(fig, ax, depth: int) -> None:
 
 
 def plot_memtech(con: duckdb.DuckDBPyConnection, run_id: int) -> Plot:
-    """Per technology (all buffers together): share of lifetimes that fit, and area and energy
-    relative to SRAM (memtech). Unknown figures are marked n/a. Its data:
-    {technology: {fit_lifetime_pct, area_vs_sram, energy_vs_sram}}."""
+    """The memtech view of one run in four panels: per technology (all buffers together) the share
+    of lifetimes that fit and the area relative to SRAM; per buffer, the energy relative to SRAM of
+    the technologies whose energy is known, and the energy break-even ratio of those whose access
+    energy is unknown (the fraction of SRAM's per-bit access energy below which they would use less
+    energy than SRAM). A figure that cannot be computed is labelled with what is missing. Its data:
+    {technology: {fit_lifetime_pct, area_vs_sram, energy_vs_sram: {buffer: ratio},
+    energy_break_even_ratio: {buffer: ratio}, missing}}."""
     rows = con.execute(
-        """SELECT m.technology, m.fit_lifetime_pct, m.area_vs_sram, m.energy_vs_sram
-           FROM memtech AS m JOIN technologies AS t USING (technology)
-           WHERE m.run_id = ? AND m.buffer = 'all' ORDER BY t.cell <> 'sram', m.technology""", [run_id]
+        """SELECT m.technology, m.buffer, m.fit_lifetime_pct, m.area_vs_sram, m.energy_vs_sram,
+                  m.energy_break_even_ratio, m.missing
+           FROM memtech AS m
+           WHERE m.run_id = ?
+           ORDER BY m.technology <> (SELECT technology FROM _memtech_reference), m.technology""", [run_id]
     ).fetchall()
     if not rows:
         raise GsdbError(f"run {run_id}: no memory-technology figures to plot")
-    data = {t: {"fit_lifetime_pct": f, "area_vs_sram": a, "energy_vs_sram": e} for t, f, a, e in rows}
-    fig = _figure(figsize=(13, 4.2), layout="constrained")
-    axes = fig.subplots(1, 3)
-    name = con.execute("SELECT name FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
-    fig.suptitle(f"{name}: memory technologies (all buffers)")
-    panels = (("fit_lifetime_pct", "lifetimes within retention (%)"), ("area_vs_sram", "area / SRAM"),
-              ("energy_vs_sram", "energy / SRAM"))
+    data: dict[str, dict] = {}
+    for technology, buffer, fit, area, energy, break_even, missing in rows:
+        entry = data.setdefault(technology, {"energy_vs_sram": {}, "energy_break_even_ratio": {}})
+        if buffer == "all":
+            entry.update(fit_lifetime_pct=fit, area_vs_sram=area, missing=missing)
+        else:
+            entry["energy_vs_sram"][buffer] = energy
+            entry["energy_break_even_ratio"][buffer] = break_even
+    fig = _figure(figsize=(13, 8), layout="constrained")
+    (fit_ax, area_ax), (energy_ax, even_ax) = fig.subplots(2, 2)
+    name = con.execute("SELECT name FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
+    fig.suptitle(f"{name}: memory technologies")
     techs = list(data)
-    for ax, (key, label) in zip(axes, panels):
+    for ax, key, label in ((fit_ax, "fit_lifetime_pct", "lifetimes within retention (%), all buffers"),
+                           (area_ax, "area_vs_sram", "area / SRAM, all buffers")):
         values = [data[t][key] for t in techs]
         ax.bar(techs, [v if v is not None else 0 for v in values], edgecolor="black", linewidth=0.4)
         for i, v in enumerate(values):
-            ax.annotate("n/a" if v is None else f"{v:.3g}", (i, v or 0), ha="center", va="bottom", fontsize="small")
+            text = f"{v:.3g}" if v is not None else "no figure:\n" + _first_missing(data[techs[i]]["missing"], key)
+            ax.annotate(text, (i, v or 0), ha="center", va="bottom", fontsize="small")
         ax.set_title(label)
-        ax.tick_params(axis="x", labelrotation=30)
+        ax.tick_params(axis="x", labelrotation=20)
+    priced = [t for t in techs if all(v is not None for v in data[t]["energy_vs_sram"].values())]
+    unpriced = [t for t in techs if any(v is not None for v in data[t]["energy_break_even_ratio"].values())]
+    _buffer_bars(energy_ax, priced, {t: data[t]["energy_vs_sram"] for t in priced},
+                 "energy / SRAM, per buffer", "no technology besides SRAM has known energies")
+    _buffer_bars(even_ax, unpriced, {t: data[t]["energy_break_even_ratio"] for t in unpriced},
+                 "break-even access energy / SRAM's, per buffer\n(below it the technology uses less energy than SRAM)",
+                 "every technology's access energy is known")
+    for ax in (energy_ax, even_ax):
+        ax.axhline(1.0, color="grey", linestyle="--", linewidth=0.8)
     return Plot(fig, data)
+
+
+def _first_missing(missing: str | None, key: str) -> str:
+    needed = "retention_s" if key == "fit_lifetime_pct" else "area_um2_per_bit"
+    return needed if needed in (missing or "") else (missing or "unknown").split(", ")[0]
+
+
+def _buffer_bars(ax, techs: list[str], values: dict[str, dict[str, float | None]], title: str, empty: str) -> None:
+    """Grouped bars: one group per technology, one bar per buffer, each labelled with its value."""
+    ax.set_title(title)
+    if not techs:
+        ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", va="center")
+        ax.set_xticks([])
+        return
+    width = 0.8 / len(BUFFER_COLOURS)
+    for j, (buffer, colour) in enumerate(BUFFER_COLOURS.items()):
+        xs = [i + (j - 1) * width for i in range(len(techs))]
+        ys = [values[t].get(buffer) for t in techs]
+        ax.bar(xs, [y if y is not None else 0 for y in ys], width, color=colour, label=buffer, edgecolor="black",
+               linewidth=0.4)
+        for x, y in zip(xs, ys):
+            ax.annotate("n/a" if y is None else f"{y:.3g}", (x, max(y or 0, 0)), ha="center", va="bottom",
+                        fontsize="x-small")
+    ax.set_xticks(range(len(techs)), techs)
+    ax.set_xlim(-0.6, max(len(techs), 3) - 0.4)
+    ax.tick_params(axis="x", labelrotation=20)
+    ax.legend(fontsize="small")
 
 
 # Comparing the points of a sweep ----------------------------------------------------------------

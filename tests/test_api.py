@@ -141,8 +141,11 @@ def test_read_methods_return_dataframes_and_relations(warehouse):
         assert wh.audit(all=True)["run"].eq("tiny_8x8_ws").all()
         with pytest.raises(GsdbError, match="opened read-only"):
             wh.ingest(EXAMPLE_RUN)
+        # a report computes with the settings it is given, storing nothing: a read-only warehouse is enough
+        assert set(wh.report("memtech", run="tiny_8x8_ws", clock_hz=3e9)["clock_hz"]) == {3e9}
+        assert set(wh.report("memtech", run="tiny_8x8_ws")["clock_hz"]) == {1e9}
         with pytest.raises(GsdbError, match="opened read-only"):
-            wh.report("memtech", run="tiny_8x8_ws", clock_hz=3e9)
+            wh.set_memtech("tiny_8x8_ws", clock_hz=3e9)
 
 
 def test_plots_are_figures_and_files_only_when_asked(warehouse, tmp_path):

@@ -22,6 +22,7 @@ from trace_reference import run_accesses, total_cycles
 import gainsight_db
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.staging import EXPORT_MARKER, staged_folder
+from gainsight_db.exports.tables import REFERENCE_TABLES
 
 GAINSIGHT_AGGREGATE = ("data_type", "lifetime_mean", "lifetime_median", "lifetime_p90", "lifetime_max",
                        "read_freq_pct", "write_freq_pct", "reads", "writes", "footprint_words")
@@ -114,6 +115,14 @@ def parquet_export(warehouse, tmp_path_factory):
     return out
 
 
+def _count(db: Path, table: str) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
+    finally:
+        con.close()
+
+
 def _tables_with_rows(db: Path) -> dict[tuple[str, int], int]:
     """(table, run_id) -> rows, straight from the warehouse, for every public object with a run_id."""
     con = duckdb.connect(str(db), read_only=True)
@@ -136,7 +145,7 @@ def test_parquet_export_holds_every_table_of_every_run_one_file_per_run(warehous
     expected = {k: n for k, n in _tables_with_rows(warehouse.db).items() if k[0] != "accesses"}
     found = {}
     for table_dir in parquet_export.iterdir():
-        if table_dir.is_dir() and table_dir.name != "technologies":
+        if table_dir.is_dir() and table_dir.name not in REFERENCE_TABLES:
             assert all(p.name.startswith("run-") and p.suffix == ".parquet" for p in table_dir.iterdir())
             table = ds.dataset(table_dir, format="parquet").to_table()
             for run_id, n in Counter(table.column("run_id").to_pylist()).items():
@@ -147,6 +156,8 @@ def test_parquet_export_holds_every_table_of_every_run_one_file_per_run(warehous
     technologies = pq.read_table(parquet_export / "technologies" / "data.parquet")
     assert sorted(technologies.column("technology").to_pylist()) == [
         "hybrid_os_si_gain_cell", "os_os_gain_cell", "si_gain_cell", "sram"]
+    figures = pq.read_table(parquet_export / "technology_figures" / "data.parquet")
+    assert figures.num_rows == _count(warehouse.db, "technology_figures") and "source" in figures.column_names
 
 
 def _as_exported(schema: pa.Schema) -> pa.Schema:
@@ -194,7 +205,7 @@ def warehouse_tables(warehouse, parquet_export) -> dict[str, tuple[pa.Table, lis
     con = duckdb.connect(str(warehouse.db), read_only=True)
     try:
         tables = {folder.name: _arrow(con.sql(f'SELECT * FROM "{folder.name}"'))
-                  for folder in parquet_export.iterdir() if folder.is_dir() and folder.name != "technologies"}
+                  for folder in parquet_export.iterdir() if folder.is_dir() and folder.name not in REFERENCE_TABLES}
     finally:
         con.close()
     return {name: (t.cast(_as_exported(t.schema)), _rows(t)) for name, t in tables.items()}
@@ -263,7 +274,7 @@ def test_csv_export_with_accesses_for_one_run(warehouse, tmp_path):
     warehouse("export", "csv", "--output", tmp_path / "csv", "--run", str(run_id), "--accesses", "-q")
     expected = {k: n for k, n in _tables_with_rows(warehouse.db).items() if k[1] == run_id}
     found = {}
-    assert (tmp_path / "csv" / "technologies" / "data.csv").exists()
+    assert all((tmp_path / "csv" / table / "data.csv").exists() for table in REFERENCE_TABLES)
     for path in (tmp_path / "csv").glob("*/run-*.csv"):
         with open(path, newline="") as handle:
             rows = list(csv.DictReader(handle))

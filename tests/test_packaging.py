@@ -36,7 +36,9 @@ def test_wheel_ships_every_module_of_the_package(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     sources = [p.relative_to(REPO).as_posix() for p in (REPO / "gainsight_db").rglob("*.py")]
     assert sources and [s for s in sources if s not in names] == []
-    assert "gainsight_db/data/technologies.csv" in names
+    data = [p.relative_to(REPO).as_posix() for p in (REPO / "gainsight_db" / "data").iterdir()]
+    assert "gainsight_db/data/technology_figures.csv" in data and "gainsight_db/data/sram_cacti.csv" in data
+    assert [d for d in data if d not in names] == []
 
 
 def test_the_package_imports_from_the_repository_root():

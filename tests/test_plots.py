@@ -19,7 +19,7 @@ from trace_reference import run_accesses, total_cycles
 
 from gainsight_db.loaders.ingest import ingest
 from gainsight_db.plots import plot_lifetimes, plot_lifetimes_per_layer, plot_memtech, plot_runs, save_figure
-from gainsight_db.reports.memtech_settings import MemtechOptions, apply_memtech_options
+from gainsight_db.reports.memtech_settings import MemtechOptions, store_memtech_options
 from gainsight_db.warehouse.connection import open_warehouse
 
 # Runs 1, 2 and 3. Runs 1 and 3 share their config (8x8, ws) and their name.
@@ -33,7 +33,7 @@ BUFFERS = ("ifmap", "filter", "ofmap")
 def con(tmp_path_factory):
     con = open_warehouse(tmp_path_factory.mktemp("plots") / "w.duckdb")
     ingest(con, RUNS)
-    apply_memtech_options(con, 1, MemtechOptions(clock_hz=CLOCK_HZ, threshold_s=THRESHOLD_S))
+    store_memtech_options(con, [1], MemtechOptions(clock_hz=CLOCK_HZ, threshold_s=THRESHOLD_S))
     yield con
     con.close()
 
@@ -52,10 +52,11 @@ def _topology_names(run_dir: Path) -> list[str]:
 
 
 def _gain_cell_retentions() -> dict[str, float | None]:
-    """Retention (s) of each gain cell in the shipped technology table, read with the csv module."""
-    with open(REPO / "gainsight_db" / "data" / "technologies.csv", newline="") as handle:
-        return {r["technology"]: float(r["retention_s"]) if r["retention_s"] else None
-                for r in csv.DictReader(handle) if r["cell"] == "gain_cell"}
+    """Retention (s) of each gain cell in the shipped figures (the row used), read with the csv module."""
+    with open(REPO / "gainsight_db" / "data" / "technology_figures.csv", newline="") as handle:
+        return {r["technology"]: float(r["value"]) if r["value"] else None
+                for r in csv.DictReader(handle)
+                if r["cell"] == "gain_cell" and r["figure"] == "retention_s" and r["used"] == "true"}
 
 
 def _drawn_lines(ax) -> list[float]:
@@ -120,7 +121,7 @@ def test_lifetime_markers_are_the_threshold_and_the_retentions(con, run_id, cloc
     assert f"{threshold_s * clock_hz:,.0f} cycles" in " ".join(legend)
     assert f"{retentions['si_gain_cell'] * clock_hz:,.0f} cycles" in " ".join(legend)
     assert any("hybrid_os_si_gain_cell" in t and "beyond the axis" in t for t in legend)
-    assert any("os_os_gain_cell retention unknown" in t for t in legend)
+    assert any("os_os_gain_cell" in t and "beyond the axis" in t for t in legend)
 
 
 def test_zero_lifetimes_are_a_marked_bar_left_of_one_cycle(tmp_path):
@@ -191,10 +192,18 @@ def test_memtech_plot_draws_the_memtech_view(con, tmp_path):
     drawn = plot_memtech(con, 1)
     save_figure(drawn.figure, tmp_path / "m.pdf")
     data = drawn.data
-    view = con.execute("SELECT technology, fit_lifetime_pct, area_vs_sram, energy_vs_sram FROM memtech "
-                       "WHERE run_id = 1 AND buffer = 'all'").fetchall()
-    assert data == {t: {"fit_lifetime_pct": f, "area_vs_sram": a, "energy_vs_sram": e} for t, f, a, e in view}
+    view = con.execute("SELECT technology, buffer, fit_lifetime_pct, area_vs_sram, energy_vs_sram, "
+                       "energy_break_even_ratio FROM memtech WHERE run_id = 1").fetchall()
+    for technology, buffer, fit, area, energy, break_even in view:
+        if buffer == "all":
+            assert (data[technology]["fit_lifetime_pct"], data[technology]["area_vs_sram"]) == (fit, area)
+        else:
+            assert data[technology]["energy_vs_sram"][buffer] == energy
+            assert data[technology]["energy_break_even_ratio"][buffer] == break_even
     assert data["sram"]["area_vs_sram"] == 1.0
+    # every gain cell of the shipped figures lacks an access energy: each has a break-even ratio per buffer
+    for technology in ("si_gain_cell", "hybrid_os_si_gain_cell", "os_os_gain_cell"):
+        assert all(r is not None for r in data[technology]["energy_break_even_ratio"].values()), technology
     assert (tmp_path / "m.pdf").read_bytes()[:5] == b"%PDF-"
 
 

@@ -268,3 +268,54 @@ def test_upgrading_from_version_7_adds_the_simulation_columns_to_runs(db):
         assert [name for name, _ in comments] == ["inputs_sha256", "overrides"] and all(c for _, c in comments)
     finally:
         con.close()
+
+
+OLD_TECHNOLOGIES = """CREATE TABLE technologies (technology VARCHAR NOT NULL, cell VARCHAR NOT NULL, retention_s DOUBLE,
+    area_um2_per_bit DOUBLE, read_pj_per_bit DOUBLE, write_pj_per_bit DOUBLE, refresh_pj_per_bit DOUBLE,
+    leakage_pw_per_bit DOUBLE, source VARCHAR, loaded_from VARCHAR, loaded_at TIMESTAMP)"""
+
+
+@pytest.mark.parametrize("loaded_from", ["default", "/home/me/techs.csv"])
+def test_upgrading_from_version_11_keeps_a_users_technology_table_as_figures(db, loaded_from):
+    """Rule: version 11 kept one per-bit row per technology in a `technologies` table. The upgrade
+    turns a user's rows into figures (each number one used figure, each empty one an unknown) and a
+    warehouse with the shipped table gets the shipped figures; the settings gain node and factor."""
+    open_warehouse(db).close()
+    con = duckdb.connect(str(db))
+    con.execute("DROP VIEW technologies")
+    con.execute("DROP TABLE technology_figures")
+    con.execute(OLD_TECHNOLOGIES)
+    con.execute("INSERT INTO technologies VALUES ('sram', 'sram', NULL, 1.0, 2, 3, 0, 5, 'a', ?, now()), "
+                "('gc', 'gain_cell', 1e-8, 0.5, NULL, NULL, 0.5, 1, 'b', ?, now())", [loaded_from, loaded_from])
+    con.execute("DROP TABLE memtech_settings")
+    con.execute("CREATE TABLE memtech_settings (run_id INTEGER NOT NULL, clock_hz DOUBLE NOT NULL, "
+                "word_bits INTEGER NOT NULL, threshold_s DOUBLE NOT NULL, set_at TIMESTAMP)")
+    con.execute("INSERT INTO memtech_settings VALUES (1, 2e9, 8, 1e-6, now())")
+    con.close()
+    _set_version(db, "11")
+    con = open_warehouse(db, create=False, read_only=True)
+    try:
+        assert schema.stored_version(con) == schema.SCHEMA_VERSION
+        figures = con.execute("SELECT technology, figure, value, kind, used, source, loaded_from FROM technology_figures "
+                              "ORDER BY technology, figure").fetchall()
+        settings = con.execute("SELECT run_id, clock_hz, node_nm, retention_factor FROM memtech_settings").fetchall()
+        tables = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    assert settings == [(1, 2e9, None, None)] and "_technologies_before_12" not in tables
+    if loaded_from == "default":
+        assert {t for t, *_ in figures} == {"sram", "si_gain_cell", "hybrid_os_si_gain_cell", "os_os_gain_cell"}
+        return
+    assert figures == [
+        ("gc", "area_um2_per_bit", 0.5, "user", True, "b", loaded_from),
+        ("gc", "leakage_pw_per_bit", 1.0, "user", True, "b", loaded_from),
+        ("gc", "read_pj_per_bit", None, "user", True, "b", loaded_from),
+        ("gc", "refresh_pj_per_bit", 0.5, "user", True, "b", loaded_from),
+        ("gc", "retention_s", 1e-8, "user", True, "b", loaded_from),
+        ("gc", "write_pj_per_bit", None, "user", True, "b", loaded_from),
+        ("sram", "area_um2_per_bit", 1.0, "user", True, "a", loaded_from),
+        ("sram", "leakage_pw_per_bit", 5.0, "user", True, "a", loaded_from),
+        ("sram", "read_pj_per_bit", 2.0, "user", True, "a", loaded_from),
+        ("sram", "refresh_pj_per_bit", 0.0, "user", True, "a", loaded_from),
+        ("sram", "write_pj_per_bit", 3.0, "user", True, "a", loaded_from),
+    ]

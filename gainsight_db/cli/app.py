@@ -7,7 +7,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from gainsight_db.cli import catalog, export, ingest, maintenance, plot, report, sweep
+from gainsight_db.cli import catalog, export, ingest, maintenance, memtech, plot, report, sweep, tech
 from gainsight_db.common.version import __version__
 
 
@@ -43,7 +43,12 @@ EXAMPLES: dict[str, str] = {
     "report layers": "gsdb report layers --run tiny_8x8_ws --buffer ifmap",
     "report run": "gsdb report run --run tiny_8x8_ws",
     "report histogram": "gsdb report histogram --run tiny_8x8_ws --layer 0",
-    "report memtech": "gsdb report memtech --run tiny_8x8_ws --clock-hz 1e9",
+    "report memtech": "gsdb report memtech --run tiny_8x8_ws --clock-hz 1e9 --assume si_gain_cell.read_pj_per_bit=0.05",
+    "memtech": "gsdb memtech set --clock-hz 2e9 --node-nm 45",
+    "tech": "gsdb tech accelforge examples/accelforge/arch.yaml --buffer ifmap=GlobalBuffer",
+    "tech accelforge": "gsdb tech accelforge examples/accelforge/arch.yaml --buffer ifmap=GlobalBuffer "
+                       "--buffer filter=FilterBuffer --buffer ofmap=OutputBuffer",
+    "memtech set": "gsdb memtech set --run tiny_8x8_ws --clock-hz 2e9 --retention-factor 0.5",
     "report composition": "gsdb report composition --run tiny_8x8_ws",
     "report sweep": "gsdb report sweep tutorial1 -f csv -o tutorial1.csv",
     "report aie": "gsdb report aie --level summary",
@@ -107,4 +112,6 @@ def build_app() -> typer.Typer:
     app.add_typer(report.app, name="report")
     app.add_typer(export.app, name="export")
     app.add_typer(plot.app, name="plot")
+    app.add_typer(memtech.app, name="memtech")
+    app.add_typer(tech.app, name="tech")
     return app

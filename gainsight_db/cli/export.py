@@ -69,7 +69,7 @@ def frontend(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """GainSight's frontend report as JSON: workload, lifetime statistics, technologies, compositions.
-    Parameters and technologies are those last set with `gsdb report memtech` (or the defaults)."""
+    Parameters and technology figures are those stored with `gsdb memtech set` (or the defaults)."""
     with open_warehouse(db, write=False) as wh:
         wh.export("frontend", out, run=run, replace=replace)
     if not quiet:

@@ -73,7 +73,8 @@ def runs(
 
 @app.command()
 def memtech(out: PictureOption, run: OneRunOption = None, db: DbOption = DEFAULT_DB) -> None:
-    """Fit, area and energy per technology relative to SRAM (settings from `gsdb report memtech`)."""
+    """Fit, area, energy and energy break-even ratios per technology relative to SRAM (settings stored with
+    `gsdb memtech set`)."""
     _plot(db, "memtech", out, run=run)
 
 

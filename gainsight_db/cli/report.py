@@ -9,6 +9,16 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from gainsight_db.cli.memtech import (
+    AssumeOption,
+    ClockOption,
+    DefaultTechOption,
+    NodeOption,
+    RetentionFactorOption,
+    TechOption,
+    ThresholdOption,
+    WordOption,
+)
 from gainsight_db.cli.options import (
     AllRowsOption,
     ColumnsOption,
@@ -27,7 +37,6 @@ from gainsight_db.cli.output import OutputFormat, ReadOutput, emit_relation
 from gainsight_db.common.buffers import BUFFERS
 from gainsight_db.common.staging import refuse_protected
 from gainsight_db.exports.readable import DEFAULT_PRECISION
-from gainsight_db.exports.result_writer import select_columns
 from gainsight_db.reports.queries import AIE_LEVELS
 from gainsight_db.warehouse.connection import DEFAULT_DB, EngineSettings
 
@@ -42,17 +51,12 @@ BufferOption = Annotated[Optional[Buffer], typer.Option("--buffer", help="Only t
 
 def _report(db: Path, name: str, out: ReadOutput, engine: EngineSettings, run: list[str] | None = None,
             layer: int | None = None, buffer: Any = None, sweep: str | None = None, **settings: Any) -> None:
-    """Print `Warehouse.report(name, ...)`; the warehouse is opened writable only to store settings."""
-    changes = any(v is not None and v is not False for key, v in settings.items() if key != "level")
+    """Print `Warehouse.report(name, ...)` (the warehouse is opened read-only)."""
     run = run or None
-    with open_warehouse(db, engine, write=changes) as wh:
+    with open_warehouse(db, engine, write=False) as wh:
         buffer = buffer.value if buffer is not None else None
-        # Before any setting is stored: the output path and the columns (which the settings do not change).
         if out.output is not None:
             refuse_protected(out.output, wh.protected_paths)
-        if changes and out.columns is not None:
-            select_columns(wh.report_relation(name, run, layer, buffer, sweep=sweep, level=settings.get("level")),
-                           out.column_list())
         emit_relation(wh, wh.report_relation(name, run, layer, buffer, sweep=sweep, **settings), out)
 
 
@@ -104,43 +108,39 @@ def histogram(
             EngineSettings(threads, memory_limit, temp_dir), run, layer, buffer)
 
 
-ClockOption = Annotated[Optional[float], typer.Option("--clock-hz", min=1e-9, help="Clock frequency (Hz); stored for the runs reported.")]
-WordOption = Annotated[Optional[int], typer.Option("--word-bits", min=1, help="Word width (bits); stored for the runs reported.")]
-ThresholdOption = Annotated[
-    Optional[float], typer.Option("--threshold-s", min=1e-18, help="Short-lifetime threshold (s); stored for the runs reported.")
-]
-TechOption = Annotated[
-    Optional[Path], typer.Option("--tech", help="Technology table (CSV or JSON) replacing the warehouse's.")
-]
-DefaultTechOption = Annotated[bool, typer.Option("--default-tech", help="Go back to the shipped technology table.")]
-
-
 @app.command()
 def memtech(
     run: RunsOption = None, clock_hz: ClockOption = None, word_bits: WordOption = None,
-    threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
+    threshold_s: ThresholdOption = None, node_nm: NodeOption = None, retention_factor: RetentionFactorOption = None,
+    tech: TechOption = None, default_tech: DefaultTechOption = False, assume: AssumeOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
     threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
-    """Memory technologies per buffer: lifetimes that fit the retention, refreshes, area, energy, ratios to SRAM."""
+    """Memory technologies per buffer: lifetimes that fit the retention, refreshes, area, energy, ratios to SRAM,
+    and the break-even access energy of technologies whose energy is unknown. Settings given here apply to
+    this report only (`gsdb memtech set` stores them)."""
     _report(db, "memtech", ReadOutput(format, output, columns, precision, all_rows),
-            EngineSettings(threads, memory_limit, temp_dir), run, clock_hz=clock_hz,
-            word_bits=word_bits, threshold_s=threshold_s, tech=tech, default_tech=default_tech)
+            EngineSettings(threads, memory_limit, temp_dir), run, clock_hz=clock_hz, word_bits=word_bits,
+            threshold_s=threshold_s, node_nm=node_nm, retention_factor=retention_factor, tech=tech,
+            default_tech=default_tech, assume=assume or ())
 
 
 @app.command()
 def composition(
     run: RunsOption = None, clock_hz: ClockOption = None, word_bits: WordOption = None,
-    threshold_s: ThresholdOption = None, tech: TechOption = None, default_tech: DefaultTechOption = False,
+    threshold_s: ThresholdOption = None, node_nm: NodeOption = None, retention_factor: RetentionFactorOption = None,
+    tech: TechOption = None, default_tech: DefaultTechOption = False, assume: AssumeOption = None,
     db: DbOption = DEFAULT_DB, format: FormatOption = OutputFormat.table, output: OutputOption = None,
     columns: ColumnsOption = None, precision: PrecisionOption = DEFAULT_PRECISION, all_rows: AllRowsOption = False,
     threads: ThreadsOption = None, memory_limit: MemoryOption = None, temp_dir: TempOption = None,
 ) -> None:
-    """The per-buffer technology choice that minimises area or energy, against all-SRAM."""
+    """The per-buffer technology choice that minimises area or energy, against all-SRAM (settings given
+    here apply to this report only)."""
     _report(db, "composition", ReadOutput(format, output, columns, precision, all_rows),
-            EngineSettings(threads, memory_limit, temp_dir), run, clock_hz=clock_hz,
-            word_bits=word_bits, threshold_s=threshold_s, tech=tech, default_tech=default_tech)
+            EngineSettings(threads, memory_limit, temp_dir), run, clock_hz=clock_hz, word_bits=word_bits,
+            threshold_s=threshold_s, node_nm=node_nm, retention_factor=retention_factor, tech=tech,
+            default_tech=default_tech, assume=assume or ())
 
 
 @app.command("sweep")

@@ -3,7 +3,8 @@
 Layout: one folder per table, one file per run in it, each file holding the run_id column:
 
     OUT/<table>/run-<id>.parquet           (or .csv)
-    OUT/technologies/data.parquet          reference tables, which are not per run
+    OUT/technologies/data.parquet          reference tables, which are not per run (also
+    OUT/technology_figures/data.parquet    technology_figures)
     OUT/_manifest.json                     every file with its table, run, row count and provenance
 
 A table's folder opens with the default call of pandas (`read_parquet(OUT/"layer_stats")`),
@@ -38,7 +39,7 @@ from gainsight_db.warehouse.schema import SCHEMA_VERSION
 
 ROW_GROUP_ROWS = 1_048_576
 RAW_TABLES = ("accesses",)  # exported only on request: one row per trace cell
-REFERENCE_TABLES = ("technologies",)  # not per run: written once, as OUT/<table>/data.<format>
+REFERENCE_TABLES = ("technologies", "technology_figures")  # not per run: written once, as OUT/<table>/data.<format>
 
 
 @dataclass(frozen=True)

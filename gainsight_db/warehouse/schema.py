@@ -23,7 +23,7 @@ from gainsight_db.common.sql_text import quote_identifier, quote_literal
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
 SCHEMA_VERSION = 13
-MIGRATIONS: dict[int, list[str]] = {
+MIGRATIONS: dict[int, list] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
     2: [],  # 3 adds the lifetime_histogram view
@@ -48,11 +48,36 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     9: [],  # 10 adds sweep_points (a new table, created from its file)
     10: [],  # 11 adds the sweep_summary view
-    11: [],  # 12: the memory-technology tables' change (its own branch; empty here)
+    # 12 keeps every technology figure with its citation (technology_figures; `technologies` becomes
+    # a view of it) and adds the node and retention factor to the settings
+    11: [lambda con: _upgrade_to_technology_figures(con)],
     # 13 derives lifetimes and layer statistics from each layer's parsed traces (_generations_of and
     # _layer_stats_of read one layer and buffer's accesses; macros only)
     12: [],
 }
+# A migration step is an SQL statement, or a function of the connection for steps that depend on
+# what the warehouse holds.
+
+_BEFORE_FIGURES = "_technologies_before_12"
+_PER_BIT_NUMBERS = ("retention_s", "area_um2_per_bit", "read_pj_per_bit", "write_pj_per_bit",
+                    "refresh_pj_per_bit", "leakage_pw_per_bit")
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return one_row(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+                   [name])[0] > 0
+
+
+def _upgrade_to_technology_figures(con: duckdb.DuckDBPyConnection) -> None:
+    """Set a user's technology table aside (turned into figures by _backfill) and drop the table, so
+    that `technologies` can become a view; add the settings' new columns."""
+    if _table_exists(con, "technologies"):
+        con.execute(f"CREATE TABLE {_BEFORE_FIGURES} AS SELECT * FROM technologies "
+                    "WHERE loaded_from IS DISTINCT FROM 'default'")
+        con.execute("DROP TABLE technologies")
+    if _table_exists(con, "memtech_settings"):
+        con.execute("ALTER TABLE memtech_settings ADD COLUMN IF NOT EXISTS node_nm DOUBLE")
+        con.execute("ALTER TABLE memtech_settings ADD COLUMN IF NOT EXISTS retention_factor DOUBLE")
 
 _COLUMN_DOC = re.compile(r"^@column\s+(\w+)\s+(.*)$")
 
@@ -155,15 +180,11 @@ def _apply_object(con: duckdb.DuckDBPyConnection, obj: SqlObject) -> None:
 
 
 def _seed(con: duckdb.DuckDBPyConnection) -> None:
-    """Reference data a new (or upgraded) warehouse starts with: the default technology table."""
-    from gainsight_db.loaders.technologies import (
-        DEFAULT,
-        default_technologies,
-        replace_technologies,
-    )
+    """Reference data a new (or upgraded) warehouse starts with: the default technology figures."""
+    from gainsight_db.loaders.technologies import DEFAULT, default_figures, replace_figures
 
-    if one_row(con, "SELECT count(*) FROM technologies")[0] == 0:
-        replace_technologies(con, default_technologies(), DEFAULT)
+    if one_row(con, "SELECT count(*) FROM technology_figures")[0] == 0:
+        replace_figures(con, default_figures(), DEFAULT)
 
 
 def _backfill(con: duckdb.DuckDBPyConnection, from_version: int) -> None:
@@ -172,6 +193,17 @@ def _backfill(con: duckdb.DuckDBPyConnection, from_version: int) -> None:
         from gainsight_db.loaders.scalesim_derived import derive_all
 
         derive_all(con)
+    if from_version < 12 and _table_exists(con, _BEFORE_FIGURES):
+        from gainsight_db.loaders.technologies import per_bit_figures, replace_figures
+
+        rows = con.execute(f"SELECT * FROM {_BEFORE_FIGURES}").fetchall()
+        if rows:  # a user's table, as it was loaded
+            columns = [d[0] for d in con.execute(f"SELECT * FROM {_BEFORE_FIGURES} LIMIT 0").description]
+            records = [dict(zip(columns, row)) for row in rows]
+            figures = per_bit_figures([{c: r[c] for c in ("technology", "cell", *_PER_BIT_NUMBERS, "source")}
+                                       for r in records], "technology table")
+            replace_figures(con, figures, records[0]["loaded_from"])
+        con.execute(f"DROP TABLE {_BEFORE_FIGURES}")
 
 
 def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -222,7 +254,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, where: str) -> None:
         if version is not None:
             for step in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[step]:
-                    con.execute(statement)
+                    statement(con) if callable(statement) else con.execute(statement)
         for obj in load_objects():
             _apply_object(con, obj)
         _seed(con)

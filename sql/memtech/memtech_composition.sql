@@ -14,9 +14,18 @@
 -- @column sram_energy_j Energy with SRAM (J).
 -- @column area_vs_sram area_um2 / sram_area_um2 (ratio).
 -- @column energy_vs_sram energy_j / sram_energy_j (ratio).
+-- @column unpriced Technologies that could not be priced by energy for this buffer (read or write energy unknown), each with its energy break-even ratio from memtech: 'name (break-even R)', comma-separated; R is the fraction of SRAM's per-bit access energy below which it would use less energy than SRAM. The total row uses the buffers-together ('all') ratios.
 CREATE OR REPLACE VIEW memtech_composition AS
 WITH reference AS (
-    SELECT min(technology) AS technology FROM technologies WHERE cell = 'sram'
+    SELECT technology FROM _memtech_reference
+),
+unpriced AS (
+    SELECT run_id, CASE buffer WHEN 'all' THEN 'total' ELSE buffer END AS buffer,
+           string_agg(technology || ' (break-even ' || CAST(round(energy_break_even_ratio, 4) AS VARCHAR) || ')', ', '
+                      ORDER BY technology) AS unpriced
+    FROM memtech
+    WHERE energy_break_even_ratio IS NOT NULL
+    GROUP BY ALL
 ),
 sram AS (
     SELECT run_id, buffer, area_um2 AS sram_area_um2, energy_j AS sram_energy_j
@@ -58,11 +67,13 @@ totals AS (
     FROM chosen
     GROUP BY run_id, objective
 )
-SELECT run_id, objective, buffer, technology, area_um2, energy_j, sram_area_um2, sram_energy_j,
-       area_um2 / nullif(sram_area_um2, 0) AS area_vs_sram,
-       energy_j / nullif(sram_energy_j, 0) AS energy_vs_sram
+SELECT c.run_id, c.objective, c.buffer, c.technology, c.area_um2, c.energy_j, c.sram_area_um2, c.sram_energy_j,
+       c.area_um2 / nullif(c.sram_area_um2, 0) AS area_vs_sram,
+       c.energy_j / nullif(c.sram_energy_j, 0) AS energy_vs_sram,
+       coalesce(u.unpriced, '') AS unpriced
 FROM (
     SELECT run_id, objective, buffer, technology, area_um2, energy_j, sram_area_um2, sram_energy_j FROM chosen
     UNION ALL
     SELECT * FROM totals
-);
+) AS c
+LEFT JOIN unpriced AS u ON u.run_id = c.run_id AND u.buffer = c.buffer;
