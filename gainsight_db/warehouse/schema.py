@@ -52,8 +52,15 @@ MIGRATIONS: dict[int, list] = {
     # a view of it) and adds the node and retention factor to the settings
     11: [lambda con: _upgrade_to_technology_figures(con)],
     # 13 derives lifetimes and layer statistics from each layer's parsed traces (_generations_of and
-    # _layer_stats_of read one layer and buffer's accesses; macros only)
-    12: [],
+    # _layer_stats_of read one layer and buffer's accesses), and takes total_cycles and the
+    # frequencies, which need COMPUTE_REPORT.csv, out of _layer_stats into the layer_stats view (so a
+    # layer is loaded as soon as SCALE-Sim has simulated it)
+    12: [
+        "DROP VIEW IF EXISTS layer_stats",
+        "ALTER TABLE _layer_stats DROP COLUMN IF EXISTS total_cycles",
+        "ALTER TABLE _layer_stats DROP COLUMN IF EXISTS read_freq_pct",
+        "ALTER TABLE _layer_stats DROP COLUMN IF EXISTS write_freq_pct",
+    ],
 }
 # A migration step is an SQL statement, or a function of the connection for steps that depend on
 # what the warehouse holds.

@@ -15,9 +15,6 @@ CREATE TABLE IF NOT EXISTS _layer_stats (
     writes BIGINT NOT NULL,
     read_active_cycles BIGINT NOT NULL,
     write_active_cycles BIGINT NOT NULL,
-    total_cycles BIGINT,
-    read_freq_pct DOUBLE,
-    write_freq_pct DOUBLE,
     footprint_words BIGINT NOT NULL,
     dead_writes BIGINT NOT NULL,
     orphan_reads BIGINT NOT NULL

@@ -1,7 +1,9 @@
 -- Private: layer_stats for one (run, layer, buffer), from its accesses (p_accesses, as for
 -- _generations_of) and its generations (p_generations, the name of a table, or Arrow table, holding
 -- the _generations_of rows of that layer and buffer). Filled into _layer_stats at ingest
--- (loaders/scalesim_derived.py).
+-- (loaders/scalesim_derived.py). It needs nothing of the run's reports, so a layer can be loaded as
+-- soon as it is simulated; what needs COMPUTE_REPORT.csv (total cycles, frequencies) is in the
+-- layer_stats view.
 CREATE OR REPLACE MACRO _layer_stats_of(p_accesses, p_generations, p_run, p_layer, p_buffer) AS TABLE
 WITH events AS (
     SELECT cycle, _is_write(p_buffer, level) AS is_write
@@ -34,8 +36,8 @@ generation_figures AS (
     FROM generations
 )
 SELECT
-    c.run_id,
-    c.layer,
+    CAST(p_run AS INTEGER) AS run_id,
+    CAST(p_layer AS INTEGER) AS layer,
     CAST(p_buffer AS VARCHAR) AS buffer,
     g.lifetimes,
     g.lifetime_mean,
@@ -48,11 +50,7 @@ SELECT
     a.writes,
     a.read_active_cycles,
     a.write_active_cycles,
-    c.total_cycles,
-    100.0 * a.read_active_cycles / nullif(c.total_cycles, 0) AS read_freq_pct,
-    100.0 * a.write_active_cycles / nullif(c.total_cycles, 0) AS write_freq_pct,
     g.footprint_words,
     g.dead_writes,
     CAST(g.orphan_reads AS BIGINT) AS orphan_reads
-FROM compute_report AS c, access_counts AS a, generation_figures AS g
-WHERE c.run_id = p_run AND c.layer = p_layer;
+FROM access_counts AS a, generation_figures AS g;

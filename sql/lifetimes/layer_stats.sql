@@ -1,7 +1,8 @@
 -- Per (run, layer, buffer): GainSight's per-layer statistics (its <layer>_aggregate_data.csv).
 -- Lifetime figures are over the layer's lifetimes (NULL when it has none); median and percentiles
 -- interpolate linearly (quantile_cont, as pandas' quantile). Every statistic counts the trace's
--- accesses, not DETAILED_ACCESS_REPORT (see access_audit). Computed once at ingest (_layer_stats_of).
+-- accesses, not DETAILED_ACCESS_REPORT (see access_audit). Computed once at ingest (_layer_stats_of),
+-- but for total_cycles and the frequencies, which come from COMPUTE_REPORT.csv (compute_report).
 -- @column run_id Run (see runs).
 -- @column layer SCALE-Sim LayerID.
 -- @column buffer On-chip buffer: 'ifmap', 'filter' or 'ofmap'.
@@ -23,4 +24,26 @@
 -- @column dead_writes Writes no read used (count; see dead_writes).
 -- @column orphan_reads Reads with no earlier write (count; see orphan_reads).
 CREATE OR REPLACE VIEW layer_stats AS
-SELECT * FROM _layer_stats;
+SELECT
+    s.run_id,
+    s.layer,
+    s.buffer,
+    s.lifetimes,
+    s.lifetime_mean,
+    s.lifetime_median,
+    s.lifetime_p90,
+    s.lifetime_p99,
+    s.lifetime_min,
+    s.lifetime_max,
+    s.reads,
+    s.writes,
+    s.read_active_cycles,
+    s.write_active_cycles,
+    CAST(c.total_cycles AS BIGINT) AS total_cycles,
+    100.0 * s.read_active_cycles / nullif(c.total_cycles, 0) AS read_freq_pct,
+    100.0 * s.write_active_cycles / nullif(c.total_cycles, 0) AS write_freq_pct,
+    s.footprint_words,
+    s.dead_writes,
+    s.orphan_reads
+FROM _layer_stats AS s
+LEFT JOIN compute_report AS c ON c.run_id = s.run_id AND c.layer = s.layer;
