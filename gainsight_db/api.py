@@ -256,11 +256,8 @@ class Warehouse:
         run_name, made unique if another run has it (a warning says how). SCALE-Sim writes into `out`
         (a fresh folder; default: under the warehouse's folder), and also writes its trace CSVs there
         with `keep_csv`. `progress` counts the layers simulated, then the layers ingested."""
-        from gainsight_db.loaders.ingest import ingest_simulated
-        from gainsight_db.loaders.scalesim_ingest import (
-            ScalesimOptions,
-            SimulatedInputs,
-        )
+        from gainsight_db.loaders.ingest import ingest_while_simulating
+        from gainsight_db.loaders.scalesim_ingest import SimulatedInputs
         from gainsight_db.simulate import (
             Overrides,
             choose_run_name,
@@ -276,11 +273,16 @@ class Warehouse:
         run_name, note = choose_run_name(self._con, inputs, name)
         folder = Path(out) if out is not None else default_output_folder(self.path, run_name)
         refuse_protected(folder, self.protected_paths)
-        # Each layer's traces leave SCALE-Sim as soon as it is simulated, into shards beside the warehouse.
+        # Each layer's traces leave SCALE-Sim as soon as it is simulated, into shards beside the
+        # warehouse, and are loaded while SCALE-Sim simulates the next layer.
         with work_folder(self.path, "simulate") as shards:
-            sim = run_simulation(inputs, run_name, folder, keep_csv=keep_csv, progress=progress, shards=shards)
-            result = ingest_simulated(self._con, sim.run_dir, sim.traces, ScalesimOptions(sim.config, sim.topology),
-                                      progress, self._warn, SimulatedInputs(overrides.describe(), inputs.identity))
+            def simulation(layer_ready):
+                return run_simulation(inputs, run_name, folder, keep_csv=keep_csv, progress=progress, shards=shards,
+                                      layer_ready=layer_ready)
+
+            result, _ = ingest_while_simulating(self._con, folder / run_name, shards, simulation,
+                                                SimulatedInputs(overrides.describe(), inputs.identity), progress,
+                                                self._warn)
         if note:
             self._warn(note)
         if result.replaced:

@@ -306,7 +306,7 @@ class Simulation:
     config: Path  # the effective config, as given to SCALE-Sim
     topology: Path  # the topology, as given to SCALE-Sim
     log: str
-    traces: InMemoryTraces | ShardTraces
+    traces: InMemoryTraces | ShardTraces | None  # None: handed over layer by layer (run_simulation)
     inputs: SimulationInputs
 
 
@@ -364,11 +364,14 @@ def run_layers(sim, top_path: str, before_layer: LayerHook | None = None, after_
 
 
 def run_simulation(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_csv: bool = False,
-                   progress: Progress | None = None, shards: Path | None = None) -> Simulation:
+                   progress: Progress | None = None, shards: Path | None = None,
+                   layer_ready: Callable[[int], None] | None = None) -> Simulation:
     """Run SCALE-Sim on the inputs in a fresh folder, as run `run_name`; the run directory it wrote
     (checked complete) and its traces. With `shards` (an existing folder), each layer's traces are
-    handed over into shard files there as soon as the layer is simulated; without, they stay in
-    SCALE-Sim's memory. `progress` counts the layers simulated."""
+    handed over into shard files there as soon as the layer is simulated, and `layer_ready(layer)`,
+    if given, hears of each layer's shards once written (they are then its to take: the simulation's
+    `traces` is None); without `shards`, they stay in SCALE-Sim's memory. `progress` counts the
+    layers simulated."""
     progress = progress or NoProgress()
     if out_dir.exists() and any(out_dir.iterdir()):
         raise GsdbError(f"{out_dir}: output folder is not empty (SCALE-Sim needs a fresh folder)")
@@ -396,6 +399,8 @@ def run_simulation(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_
                 write_layer(shards, index, hand_over_layer(layer))
             except OSError as err:
                 raise GsdbError(f"{shards}: cannot write the traces of layer {index}: {err.strerror or err}") from err
+            if layer_ready is not None:
+                layer_ready(index)
         progress.advance(1)
 
     log = io.StringIO()
@@ -425,7 +430,10 @@ def run_simulation(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_
     missing = [p for p in expected if not p.is_file()]
     if missing:
         raise GsdbError(f"{missing[0]}: SCALE-Sim did not write this file ({len(missing)} expected files missing)")
-    traces = InMemoryTraces.of_run(sim) if shards is None else ShardTraces(shards)
+    if shards is None:
+        traces = InMemoryTraces.of_run(sim)
+    else:
+        traces = ShardTraces(shards) if layer_ready is None else None
     return Simulation(run_dir, config_copy, topology_copy, log.getvalue(), traces, inputs)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import duckdb
 from gainsight_db.loaders.aie_ingest import AieOptions, ingest_aie_trace
@@ -15,9 +15,10 @@ from gainsight_db.loaders.scalesim_ingest import (
     ingest_scalesim_run,
 )
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces
+from gainsight_db.loaders.simulated_layers import LayersAsSimulated
 from gainsight_db.loaders.trace_shards import ShardTraces
 
-from gainsight_db.common.progress import Progress
+from gainsight_db.common.progress import NoProgress, Progress
 from gainsight_db.common.transactions import one_transaction
 
 
@@ -73,3 +74,31 @@ def ingest_simulated(
         if then is not None:
             then(result)
         return result
+
+
+def ingest_while_simulating(
+    con: duckdb.DuckDBPyConnection,
+    run_dir: Path,
+    shards: Path,
+    simulate: Callable[[Callable[[int], None]], Any],
+    simulated: SimulatedInputs,
+    progress: Progress | None = None,
+    warn=None,
+) -> tuple[IngestResult, Any]:
+    """Run a simulation and ingest it layer by layer as it goes (`simulated_layers`): `simulate(ready)`
+    runs SCALE-Sim into `run_dir`, handing each layer's traces over to shards in `shards` and calling
+    `ready(layer)` after each, and returns the simulation (with its `run_dir`, `config` and
+    `topology`). The reports are loaded once it returns. One transaction, like `ingest`: on any error
+    or interruption the loading thread is stopped and the warehouse left unchanged. Returns the
+    result and the simulation."""
+    with one_transaction(con, "ingest"):
+        loading = LayersAsSimulated(con, run_dir, shards, simulated)
+        try:
+            simulation = simulate(loading.layer_simulated)
+            loaded = loading.finish(progress or NoProgress(), run_dir.name)
+        except BaseException:
+            loading.stop()
+            raise
+        result = ingest_scalesim_run(con, simulation.run_dir, ScalesimOptions(simulation.config, simulation.topology),
+                                     progress, warn, simulated=simulated, loaded=loaded)
+    return result, simulation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -106,6 +106,66 @@ def _insert_shapes(con: duckdb.DuckDBPyConnection, run_id: int, topology: Topolo
     return len(rows)
 
 
+@dataclass
+class LoadedTraces:
+    """The traces of a run loaded before its reports (`gsdb simulate` loads each layer as soon as
+    SCALE-Sim has simulated it): the run id claimed for them, and what was loaded."""
+
+    run_id: int
+    replaced: bool
+    started_at: object
+    layers: list[int] = field(default_factory=list)
+    accesses: int = 0
+    rows_loaded: int = 0
+
+
+def claim_simulated_run(con: duckdb.DuckDBPyConnection, run_dir: Path, simulated: SimulatedInputs) -> LoadedTraces:
+    """Claim the run id of a run about to be simulated into `run_dir`, before any of it is loaded (the
+    caller owns the transaction); its traces are then loaded with `load_layer`."""
+    started_at = catalog.utc_now()
+    run_id, replaced = catalog.claim_run_id(con, "scalesim", str(run_dir.resolve()), simulated.inputs_sha256)
+    return LoadedTraces(run_id, replaced, started_at)
+
+
+def load_layer(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer: int,
+               in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger | None = None,
+               advance=None) -> tuple[int, int]:
+    """Load one layer's six traces (from its trace files, or from SCALE-Sim's memory or shards): each
+    (layer, buffer)'s two traces are parsed together, its lifetimes and statistics derived from them,
+    and only then appended to accesses (scalesim_derived). `advance(size)` hears of each trace file
+    read. Returns (accesses, rows loaded)."""
+    accesses = rows_loaded = 0
+    for buffer in BUFFERS:
+        found = {}
+        for level in LEVELS:
+            path = run_dir / f"layer{layer}" / trace_file_name(buffer, level)
+            size = None
+            if in_memory is None:
+                if not path.is_file():
+                    what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
+                    raise GsdbError(f"{path}: {what}")
+                size = path.stat().st_size
+                if ledger is not None:
+                    ledger.add(path)
+                found[level] = read_trace(con, path, level)
+            else:
+                matrix = in_memory.take(layer, buffer, level)
+                found[level] = matrix_accesses(matrix, f"{path} (in memory)", level)
+                del matrix
+            stats = found[level].stats
+            con.execute(
+                "INSERT INTO trace_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, layer, buffer, level, str(path), size, stats.trace_rows, stats.accesses,
+                 stats.empty_slots, stats.empty_cells, stats.padding_cells, "csv" if in_memory is None else "memory"],
+            )
+            accesses += stats.accesses
+            rows_loaded += stats.accesses + 1
+            if advance is not None and size is not None:
+                advance(size)
+        load_buffer(con, run_id, layer, buffer, found)
+    return accesses, rows_loaded
+
+
 def ingest_scalesim_run(
     con: duckdb.DuckDBPyConnection,
     run_dir: Path,
@@ -114,22 +174,28 @@ def ingest_scalesim_run(
     warn=None,
     in_memory: InMemoryTraces | ShardTraces | None = None,
     simulated: SimulatedInputs | None = None,
+    loaded: LoadedTraces | None = None,
 ) -> IngestResult:
     """Load one run directory; the caller owns the transaction. With `in_memory`, the trace matrices
-    come from SCALE-Sim's memory or its shards (the run directory then needs only the reports). A run `simulated`
-    by gsdb replaces the run simulated from the same inputs, if any."""
+    come from SCALE-Sim's memory or its shards (the run directory then needs only the reports). With
+    `loaded`, the traces were loaded already (`load_layer`, under the run id `loaded` claimed), and
+    must be those of every layer of the reports. A run `simulated` by gsdb replaces the run simulated
+    from the same inputs, if any."""
     progress = progress or NoProgress()
     run_dir = run_dir.resolve()
     source_path = str(run_dir)
-    started_at = catalog.utc_now()
+    started_at = loaded.started_at if loaded else catalog.utc_now()
     for spec in REQUIRED_REPORTS:
         report = run_dir / spec.file_name
         if not report.is_file():
             raise GsdbError(f"{report}: report is missing from the SCALE-Sim run directory")
 
     with FileLedger() as ledger:
-        run_id, replaced = catalog.claim_run_id(con, "scalesim", source_path,
-                                                simulated.inputs_sha256 if simulated else None)
+        if loaded:
+            run_id, replaced = loaded.run_id, loaded.replaced
+        else:
+            run_id, replaced = catalog.claim_run_id(con, "scalesim", source_path,
+                                                    simulated.inputs_sha256 if simulated else None)
         ingest_id = catalog.next_ingest_id(con)
         rows_loaded = 0
         reports = [(spec, run_dir / spec.file_name) for spec in REQUIRED_REPORTS]
@@ -149,57 +215,15 @@ def ingest_scalesim_run(
             ledger.add(topology.path)
             rows_loaded += _insert_shapes(con, run_id, topology)
 
-        traces = [
-            (layer, buffer, level, run_dir / f"layer{layer}" / trace_file_name(buffer, level))
-            for layer in layers
-            for buffer in BUFFERS
-            for level in LEVELS
-        ]
-        if in_memory is None:
-            for _, _, _, path in traces:
-                if not path.is_file():
-                    what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
-                    raise GsdbError(f"{path}: {what}")
-            sizes = [path.stat().st_size for *_, path in traces]
-        else:
-            if in_memory.layers != layers:
+        if loaded:
+            if loaded.layers != layers:
                 raise GsdbError(f"{run_dir / 'COMPUTE_REPORT.csv'}: layers {layers} but SCALE-Sim simulated "
-                                f"layers {in_memory.layers}")
-            sizes = [None] * len(traces)
-        # Trace files are counted in bytes read; traces in memory, in layers ingested.
-        if in_memory is None:
-            progress.start(sum(sizes), f"ingesting {run_dir.name}", BYTES)
+                                f"layers {loaded.layers}")
+            accesses = loaded.accesses
+            rows_loaded += loaded.rows_loaded
         else:
-            progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
-        accesses = 0
-        # Each (layer, buffer)'s two traces are parsed together, its lifetimes and statistics derived
-        # from them, and only then appended to accesses (scalesim_derived).
-        found = {}
-        for (layer, buffer, level, path), size in zip(traces, sizes):
-            if (buffer, level) == (BUFFERS[0], LEVELS[0]):
-                progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
-            if in_memory is None:
-                ledger.add(path)
-                found[level] = read_trace(con, path, level)
-            else:
-                matrix = in_memory.take(layer, buffer, level)
-                found[level] = matrix_accesses(matrix, f"{path} (in memory)", level)
-                del matrix
-            stats = found[level].stats
-            con.execute(
-                "INSERT INTO trace_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, layer, buffer, level, str(path), size, stats.trace_rows, stats.accesses,
-                 stats.empty_slots, stats.empty_cells, stats.padding_cells, "csv" if in_memory is None else "memory"],
-            )
-            accesses += stats.accesses
-            rows_loaded += stats.accesses + 1
-            if level == LEVELS[-1]:
-                load_buffer(con, run_id, layer, buffer, found)
-                found = {}
-            if in_memory is None:
-                progress.advance(size)
-            elif (buffer, level) == (BUFFERS[-1], LEVELS[-1]):
-                progress.advance(1)
+            accesses, loaded_rows = _load_layers(con, run_dir, run_id, layers, in_memory, ledger, progress)
+            rows_loaded += loaded_rows
 
         run_columns: dict[str, object] = {
             "run_id": run_id,
@@ -226,3 +250,32 @@ def ingest_scalesim_run(
     ).fetchone()[0]
     return IngestResult(run_id, run_dir.name, "scalesim", source_path, len(layers), accesses, rows_loaded,
                         replaced, int(differences))
+
+
+def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layers: list[int],
+                 in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger,
+                 progress: Progress) -> tuple[int, int]:
+    """Load every layer's traces (`load_layer`); (accesses, rows loaded)."""
+    if in_memory is None:
+        paths = [run_dir / f"layer{layer}" / trace_file_name(buffer, level)
+                 for layer in layers for buffer in BUFFERS for level in LEVELS]
+        for path in paths:
+            if not path.is_file():
+                what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
+                raise GsdbError(f"{path}: {what}")
+        # Trace files are counted in bytes read; traces in memory, in layers ingested.
+        progress.start(sum(path.stat().st_size for path in paths), f"ingesting {run_dir.name}", BYTES)
+    else:
+        if in_memory.layers != layers:
+            raise GsdbError(f"{run_dir / 'COMPUTE_REPORT.csv'}: layers {layers} but SCALE-Sim simulated "
+                            f"layers {in_memory.layers}")
+        progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
+    accesses = rows_loaded = 0
+    for layer in layers:
+        progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
+        found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance)
+        accesses += found
+        rows_loaded += rows
+        if in_memory is not None:
+            progress.advance(1)
+    return accesses, rows_loaded

@@ -73,12 +73,14 @@ class ShardTraces:
     """The trace matrices of a run in a shard folder, by (layer, buffer, level), each to be taken
     once (as `InMemoryTraces`)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, layer: int | None = None) -> None:
+        """The shards in `folder`: every layer's, or only those of `layer` (while the simulation
+        writes the next layer's)."""
         self.folder = Path(folder)
         found: dict[int, set[tuple[str, str]]] = {}
         for path in self.folder.iterdir():
             match = _SHARD.fullmatch(path.name)
-            if match:
+            if match and (layer is None or int(match.group(1)) == layer):
                 found.setdefault(int(match.group(1)), set()).add((match.group(2), match.group(3)))
         every = {(buffer, level) for buffer in BUFFERS for level in LEVELS}
         incomplete = [layer for layer, traces in found.items() if traces != every]
