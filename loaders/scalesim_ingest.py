@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,9 @@ from gainsight_db.loaders.scalesim_reports import (
     report_format_version,
 )
 from gainsight_db.loaders.scalesim_traces import (
+    TraceAccesses,
     matrix_accesses,
+    parse_as_written,
     read_trace,
     trace_file_name,
 )
@@ -127,13 +130,44 @@ def claim_simulated_run(con: duckdb.DuckDBPyConnection, run_dir: Path, simulated
     return LoadedTraces(run_id, replaced, started_at)
 
 
+class _ParsedAhead:
+    """Trace files parsed one ahead, in a thread, while DuckDB works on the previous one: `take(path,
+    level)` (called for the files in the order given) returns what `parse_as_written` made of the
+    file (None for a file it leaves to `read_trace`) and starts on the next."""
+
+    def __init__(self, files: list[tuple[Path, str]]) -> None:
+        self._files = list(files)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gsdb-parse")
+        self._next = 0
+        self._ahead: Future | None = None
+        self._submit()
+
+    def _submit(self) -> None:
+        if self._next < len(self._files):
+            self._ahead = self._pool.submit(parse_as_written, *self._files[self._next])
+            self._next += 1
+        else:
+            self._ahead = None
+
+    def take(self, path: Path, level: str) -> TraceAccesses | None:
+        expected = self._files[self._next - 1] if self._ahead is not None else None
+        if expected != (path, level):
+            raise RuntimeError(f"trace files taken out of order: {path}")
+        found = self._ahead.result()
+        self._submit()
+        return found
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def load_layer(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer: int,
                in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger | None = None,
-               advance=None) -> tuple[int, int]:
+               advance=None, ahead: _ParsedAhead | None = None) -> tuple[int, int]:
     """Load one layer's six traces (from its trace files, or from SCALE-Sim's memory or shards): each
     (layer, buffer)'s two traces are parsed together, its lifetimes and statistics derived from them,
     and only then appended to accesses (scalesim_derived). `advance(size)` hears of each trace file
-    read. Returns (accesses, rows loaded)."""
+    read; `ahead` parses the trace files ahead. Returns (accesses, rows loaded)."""
     accesses = rows_loaded = 0
     for buffer in BUFFERS:
         found = {}
@@ -147,7 +181,7 @@ def load_layer(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer
                 size = path.stat().st_size
                 if ledger is not None:
                     ledger.add(path)
-                found[level] = read_trace(con, path, level)
+                found[level] = read_trace(con, path, level, ahead.take(path, level) if ahead else None)
             else:
                 matrix = in_memory.take(layer, buffer, level)
                 found[level] = matrix_accesses(matrix, f"{path} (in memory)", level)
@@ -257,8 +291,9 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
                  progress: Progress) -> tuple[int, int]:
     """Load every layer's traces (`load_layer`); (accesses, rows loaded)."""
     if in_memory is None:
-        paths = [run_dir / f"layer{layer}" / trace_file_name(buffer, level)
+        files = [(run_dir / f"layer{layer}" / trace_file_name(buffer, level), level)
                  for layer in layers for buffer in BUFFERS for level in LEVELS]
+        paths = [path for path, _ in files]
         for path in paths:
             if not path.is_file():
                 what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
@@ -271,11 +306,17 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
                             f"layers {in_memory.layers}")
         progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
     accesses = rows_loaded = 0
-    for layer in layers:
-        progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
-        found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance)
-        accesses += found
-        rows_loaded += rows
-        if in_memory is not None:
-            progress.advance(1)
+    # Trace files are parsed one ahead, while DuckDB derives and appends the previous one's accesses.
+    ahead = _ParsedAhead(files) if in_memory is None else None
+    try:
+        for layer in layers:
+            progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
+            found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance, ahead)
+            accesses += found
+            rows_loaded += rows
+            if in_memory is not None:
+                progress.advance(1)
+    finally:
+        if ahead is not None:
+            ahead.close()
     return accesses, rows_loaded

@@ -286,8 +286,20 @@ def _read_line_by_line(con: duckdb.DuckDBPyConnection, path: Path, name: str):
     return values
 
 
-def read_trace(con: duckdb.DuckDBPyConnection, path: Path, level: str) -> TraceAccesses:
-    """One trace file's accesses."""
+def parse_as_written(path: Path, level: str) -> TraceAccesses | None:
+    """One trace file's accesses when the file is exactly as SCALE-Sim writes it, else None (then
+    `read_trace` checks and reads it). Needs no connection: it may run in another thread while DuckDB
+    works on the previous trace (pyarrow and numpy release the GIL)."""
+    _check_file(path)
+    values = _parse_as_written(path)
+    return None if values is None else trace_accesses(values, level, str(path))
+
+
+def read_trace(con: duckdb.DuckDBPyConnection, path: Path, level: str,
+               parsed: TraceAccesses | None = None) -> TraceAccesses:
+    """One trace file's accesses; `parsed`: what `parse_as_written` made of it, if it was called."""
+    if parsed is not None:
+        return parsed
     _check_file(path)
     values = _parse_as_written(path)
     if values is None:
