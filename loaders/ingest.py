@@ -91,14 +91,22 @@ def ingest_while_simulating(
     `topology`). The reports are loaded once it returns. One transaction, like `ingest`: on any error
     or interruption the loading thread is stopped and the warehouse left unchanged. Returns the
     result and the simulation."""
-    with one_transaction(con, "ingest"):
-        loading = LayersAsSimulated(con, run_dir, shards, simulated)
-        try:
-            simulation = simulate(loading.layer_simulated)
-            loaded = loading.finish(progress or NoProgress(), run_dir.name)
-        except BaseException:
-            loading.stop()
-            raise
-        result = ingest_scalesim_run(con, simulation.run_dir, ScalesimOptions(simulation.config, simulation.topology),
-                                     progress, warn, simulated=simulated, loaded=loaded)
+    # SCALE-Sim keeps one core busy: DuckDB is left the others while they run side by side.
+    [(threads,)] = con.execute("SELECT current_setting('threads')").fetchall()
+    con.execute(f"SET threads = {max(1, int(threads) - 1)}")
+    try:
+        with one_transaction(con, "ingest"):
+            loading = LayersAsSimulated(con, run_dir, shards, simulated)
+            try:
+                simulation = simulate(loading.layer_simulated)
+                loaded = loading.finish(progress or NoProgress(), run_dir.name)
+            except BaseException:
+                loading.stop()
+                raise
+            con.execute(f"SET threads = {int(threads)}")
+            result = ingest_scalesim_run(con, simulation.run_dir,
+                                         ScalesimOptions(simulation.config, simulation.topology),
+                                         progress, warn, simulated=simulated, loaded=loaded)
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
     return result, simulation

@@ -49,11 +49,14 @@ def _simulate_again(db, folder, on_layer):
         return run_simulation(inputs, "tiny_8x8_ws", folder / "sim", shards=shards, layer_ready=hand_over)
 
     with gainsight_db.connect(db) as wh:
+        threads = wh.connection.execute("SELECT current_setting('threads')").fetchall()
         try:
             ingest_while_simulating(wh.connection, folder / "sim" / "tiny_8x8_ws", shards, simulation,
                                     SimulatedInputs("", inputs.identity))
         finally:
             assert not [t for t in threading.enumerate() if t.name == THREAD], "the loading thread is left running"
+            # DuckDB, given one thread fewer while SCALE-Sim ran, has them all back
+            assert wh.connection.execute("SELECT current_setting('threads')").fetchall() == threads
     return handed
 
 
