@@ -189,7 +189,7 @@ def same_aggregates(views_stdout: str, baseline_dir: Path) -> bool:
 def simulate_steps(workload: str, topology: Path, work: Path) -> list[dict]:
     """f: SCALE-Sim's own simulation (its traces kept in memory, nothing written or ingested), then
     `gsdb simulate` of the same workload into a fresh warehouse (SCALE-Sim, each layer handed over
-    and ingested)."""
+    and loaded while SCALE-Sim simulates the next)."""
     code = ("from pathlib import Path\nfrom gainsight_db.simulate import Overrides, simulate\n"
             + simulation_code(workload, topology, work / "sim_alone", False))
     alone = measure("f. SCALE-Sim alone", [sys.executable, "-c", code])
