@@ -428,3 +428,23 @@ def test_a_lifetime_equal_to_the_retention_fits_and_counts_one_refresh(gsdb, tmp
                            "-f", "json").stdout)
     gc = next(r for r in rows if r["buffer"] == "filter" and r["technology"] == "gc")
     assert (gc["fit_lifetime_pct"], gc["refreshes"], gc["under_threshold_pct"]) == (100.0, 1, 0.0)
+
+
+def test_a_run_without_a_config_sizes_each_buffer_to_its_largest_layer_footprint(gsdb, tiny):
+    """Rule: a run ingested without its config has no buffer sizes; SRAM's figures are then those for
+    the size that holds the buffer's largest layer footprint (footprint_words * word_bits / 8 bytes),
+    said in `derivation`. ifmap holds 2 words of 16 bits, 4 bytes: below the table's 1 KiB, so the
+    1 KiB figures are used and flagged."""
+    figures = {r["buffer"]: r for r in json.loads(gsdb(
+        "query", "SELECT * FROM memtech_figures WHERE technology = 'sram'", "-f", "json").stdout)}
+    _, sram = _shipped()
+    smallest = next(p for p in sram if p["node_nm"] == "22" and p["size_bytes"] == "1024")
+    ifmap = figures["ifmap"]
+    assert ifmap["buffer_kb"] is None and ifmap["sram_size_clamped"]
+    assert math.isclose(ifmap["area_um2_per_bit"], float(smallest["area_um2_per_bit"]), rel_tol=1e-12)
+    assert "sized to its largest layer footprint, 0.00390625 KiB" in ifmap["derivation"]
+    # filter has no footprint at all: nothing to size it by, its SRAM figures over sizes are unknown
+    assert figures["filter"]["area_um2_per_bit"] is None and "no footprint" in figures["filter"]["derivation"]
+    row = next(r for r in json.loads(gsdb("report", "memtech", "-f", "json").stdout)
+               if (r["buffer"], r["technology"]) == ("filter", "sram"))
+    assert row["area_um2"] == 0.0 and row["energy_j"] == 0.0  # nothing stored, nothing accessed

@@ -3,8 +3,10 @@
 -- For each figure, among the technology's rows marked used: an assumption (kind 'assumed') first,
 -- then a figure for this buffer, then one for every buffer; within that, a table over sizes (rows
 -- with size_bytes, at the run's node) is interpolated linearly in log2(size) at the buffer's
--- configured size (IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB) between the two nearest sizes,
--- and outside the table takes the nearest size and sets sram_size_clamped. An area given at another
+-- configured size (IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB; for a run without a config, the
+-- size that holds the buffer's largest layer footprint, footprint_words * word_bits / 8 bytes)
+-- between the two nearest sizes, and outside the table takes the nearest size and sets
+-- sram_size_clamped. An area given at another
 -- node is scaled by the square of the feature size, (node_nm / its node)^2; other figures from
 -- another node are used as given; `derivation` says which. Retention times are multiplied by the
 -- run's retention_factor.
@@ -31,11 +33,18 @@ WITH buffers AS (
     UNION ALL
     SELECT run_id, 'ofmap', ofmap_sram_kb FROM runs WHERE kind = 'scalesim'
 ),
+footprints AS (
+    -- without a configured size, a buffer is sized to hold its largest layer's footprint
+    SELECT run_id, buffer, max(footprint_words) AS words FROM layer_stats GROUP BY ALL
+),
 contexts AS (
-    SELECT b.run_id, b.buffer, b.buffer_kb, CAST(b.buffer_kb AS DOUBLE) * 1024 AS buffer_bytes,
+    SELECT b.run_id, b.buffer, b.buffer_kb,
+           coalesce(CAST(b.buffer_kb AS DOUBLE) * 1024,
+                    CAST(nullif(f.words, 0) AS DOUBLE) * p.word_bits / 8) AS buffer_bytes,
            p.node_nm, p.retention_factor, t.technology, t.cell
     FROM buffers AS b
     JOIN _memtech_params AS p USING (run_id)
+    LEFT JOIN footprints AS f ON f.run_id = b.run_id AND f.buffer = b.buffer
     CROSS JOIN (SELECT technology, min(cell) AS cell FROM technology_figures GROUP BY technology) AS t
 ),
 candidates AS (
@@ -91,13 +100,16 @@ notes AS (
         string_agg(CASE WHEN kind = 'assumed' THEN figure || '=' || CAST(value AS VARCHAR) END, ', ' ORDER BY figure)
             AS assumed,
         list_filter([
-            max(CASE WHEN sized AND buffer_bytes IS NULL THEN 'no configured buffer size: figures over sizes unknown' END),
+            max(CASE WHEN sized AND buffer_bytes IS NULL THEN 'no configured buffer size and no footprint: figures over sizes unknown' END),
+            max(CASE WHEN sized AND buffer_kb IS NULL AND buffer_bytes IS NOT NULL
+                     THEN 'no configured buffer size: sized to its largest layer footprint, '
+                          || printf('%.6g', buffer_bytes / 1024) || ' KiB' END),
             max(CASE WHEN sized AND NOT clamped AND lo_size = hi_size
-                     THEN 'size table at ' || buffer_kb || ' KiB, ' || printf('%g', node_nm) || ' nm' END),
+                     THEN 'size table at ' || printf('%.6g', buffer_bytes / 1024) || ' KiB, ' || printf('%g', node_nm) || ' nm' END),
             max(CASE WHEN sized AND NOT clamped AND lo_size <> hi_size
-                     THEN 'interpolated at ' || buffer_kb || ' KiB between ' || (lo_size // 1024) || ' and '
+                     THEN 'interpolated at ' || printf('%.6g', buffer_bytes / 1024) || ' KiB between ' || (lo_size // 1024) || ' and '
                           || (hi_size // 1024) || ' KiB, ' || printf('%g', node_nm) || ' nm' END),
-            max(CASE WHEN clamped THEN 'size ' || buffer_kb || ' KiB outside the size table: figures of '
+            max(CASE WHEN clamped THEN 'size ' || printf('%.6g', buffer_bytes / 1024) || ' KiB outside the size table: figures of '
                                        || (clamped_to // 1024) || ' KiB used' END),
             max(CASE WHEN NOT sized AND figure = 'area_um2_per_bit' AND fixed_node_nm IS NOT NULL
                           AND fixed_node_nm <> node_nm
