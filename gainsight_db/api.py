@@ -511,6 +511,8 @@ class Warehouse:
         runs = _some_runs("memtech set", run)
         run_ids = ([self.run_id(r, kind="scalesim") for r in runs] if runs else
                    [rid for (rid,) in self._con.execute("SELECT run_id FROM _memtech_params ORDER BY run_id").fetchall()])
+        if options.parameters and not run_ids:
+            raise GsdbError("memtech set: no SCALE-Sim run to set the parameters of (the comparison covers SCALE-Sim runs)")
         store_memtech_options(self._con, run_ids, options)
 
     def add_accelforge(

@@ -414,7 +414,7 @@ def plot_memtech(con: duckdb.DuckDBPyConnection, run_id: int) -> Plot:
     energy_break_even_ratio: {buffer: ratio}, missing}}."""
     rows = con.execute(
         """SELECT m.technology, m.buffer, m.fit_lifetime_pct, m.area_vs_sram, m.energy_vs_sram,
-                  m.energy_break_even_ratio, m.missing
+                  m.energy_break_even_ratio, m.missing, m.energy_j
            FROM memtech AS m
            WHERE m.run_id = ?
            ORDER BY m.technology <> (SELECT technology FROM _memtech_reference), m.technology""", [run_id]
@@ -422,10 +422,13 @@ def plot_memtech(con: duckdb.DuckDBPyConnection, run_id: int) -> Plot:
     if not rows:
         raise GsdbError(f"run {run_id}: no memory-technology figures to plot")
     data: dict[str, dict] = {}
-    for technology, buffer, fit, area, energy, break_even, missing in rows:
+    priced: list[str] = []
+    for technology, buffer, fit, area, energy, break_even, missing, energy_j in rows:
         entry = data.setdefault(technology, {"energy_vs_sram": {}, "energy_break_even_ratio": {}})
         if buffer == "all":
             entry.update(fit_lifetime_pct=fit, area_vs_sram=area, missing=missing)
+            if energy_j is not None:  # its energy is known in every buffer
+                priced.append(technology)
         else:
             entry["energy_vs_sram"][buffer] = energy
             entry["energy_break_even_ratio"][buffer] = break_even
@@ -443,13 +446,12 @@ def plot_memtech(con: duckdb.DuckDBPyConnection, run_id: int) -> Plot:
             ax.annotate(text, (i, v or 0), ha="center", va="bottom", fontsize="small")
         ax.set_title(label)
         ax.tick_params(axis="x", labelrotation=20)
-    priced = [t for t in techs if all(v is not None for v in data[t]["energy_vs_sram"].values())]
     unpriced = [t for t in techs if any(v is not None for v in data[t]["energy_break_even_ratio"].values())]
     _buffer_bars(energy_ax, priced, {t: data[t]["energy_vs_sram"] for t in priced},
-                 "energy / SRAM, per buffer", "no technology besides SRAM has known energies")
+                 "energy / SRAM, per buffer", "no technology has known energies", "no accesses")
     _buffer_bars(even_ax, unpriced, {t: data[t]["energy_break_even_ratio"] for t in unpriced},
                  "break-even access energy / SRAM's, per buffer\n(below it the technology uses less energy than SRAM)",
-                 "every technology's access energy is known")
+                 "every technology's access energy is known", "no unknown energy here")
     for ax in (energy_ax, even_ax):
         ax.axhline(1.0, color="grey", linestyle="--", linewidth=0.8)
     return Plot(fig, data)
@@ -460,8 +462,10 @@ def _first_missing(missing: str | None, key: str) -> str:
     return needed if needed in (missing or "") else (missing or "unknown").split(", ")[0]
 
 
-def _buffer_bars(ax, techs: list[str], values: dict[str, dict[str, float | None]], title: str, empty: str) -> None:
-    """Grouped bars: one group per technology, one bar per buffer, each labelled with its value."""
+def _buffer_bars(ax, techs: list[str], values: dict[str, dict[str, float | None]], title: str, empty: str,
+                 empty_bar: str) -> None:
+    """Grouped bars: one group per technology, one bar per buffer, each labelled with its value
+    (`empty_bar` where there is none)."""
     ax.set_title(title)
     if not techs:
         ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", va="center")
@@ -474,8 +478,8 @@ def _buffer_bars(ax, techs: list[str], values: dict[str, dict[str, float | None]
         ax.bar(xs, [y if y is not None else 0 for y in ys], width, color=colour, label=buffer, edgecolor="black",
                linewidth=0.4)
         for x, y in zip(xs, ys):
-            ax.annotate("n/a" if y is None else f"{y:.3g}", (x, max(y or 0, 0)), ha="center", va="bottom",
-                        fontsize="x-small")
+            ax.annotate(empty_bar if y is None else f"{y:.3g}", (x, max(y or 0, 0)), ha="center", va="bottom",
+                        fontsize="x-small", rotation=90 if y is None else 0)
     ax.set_xticks(range(len(techs)), techs)
     ax.set_xlim(-0.6, max(len(techs), 3) - 0.4)
     ax.tick_params(axis="x", labelrotation=20)

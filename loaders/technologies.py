@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from gainsight_db.common.buffers import BUFFERS
 from gainsight_db.common.errors import GsdbError
@@ -324,25 +323,17 @@ def assumption_figures(figures: list[dict], assumptions: list[Assumption]) -> li
                    for a in given.values()]
 
 
-_TABLE_SCHEMA = pa.schema([
-    ("technology", pa.string()), ("cell", pa.string()), ("figure", pa.string()), ("value", pa.float64()),
-    ("unit", pa.string()), ("node_nm", pa.float64()), ("size_bytes", pa.int64()), ("buffer", pa.string()),
-    ("kind", pa.string()), ("used", pa.bool_()), ("source", pa.string()), ("note", pa.string()),
-])
-
-
 def insert_figures(con: duckdb.DuckDBPyConnection, figures: list[dict], loaded_from: str,
                    table: str = "technology_figures") -> None:
-    """Append figures to `table` (inside the caller's transaction), loaded from `loaded_from`."""
-    if not figures:
-        return
-    batch = pa.Table.from_pylist([{c: row[c] for c in FIGURE_COLUMNS} for row in figures], schema=_TABLE_SCHEMA)
+    """Append figures to `table` (inside the caller's transaction), loaded from `loaded_from`: a few
+    hundred rows at most, as plain parameters (no DataFrame or Arrow library to load)."""
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    con.register("_figures_batch", batch)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT *, ?, ? FROM _figures_batch", [loaded_from, now])
-    finally:
-        con.unregister("_figures_batch")
+    row = f"({', '.join('?' for _ in FIGURE_COLUMNS)}, ?, ?)"
+    for start in range(0, len(figures), 200):
+        chunk = figures[start:start + 200]
+        values = [value for f in chunk for value in (*(f[c] for c in FIGURE_COLUMNS), loaded_from, now)]
+        con.execute(f"INSERT INTO {table} ({', '.join(FIGURE_COLUMNS)}, loaded_from, loaded_at) "
+                    f"VALUES {', '.join(row for _ in chunk)}", values)
 
 
 def replace_figures(con: duckdb.DuckDBPyConnection, figures: list[dict], loaded_from: str,

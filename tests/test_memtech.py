@@ -264,7 +264,7 @@ def test_sram_figures_follow_each_buffers_size_at_the_chosen_node(gsdb, tmp_path
     assert got[("all", "sram")]["buffer_kb"] == 3 + 64 + 12 * 1024
     assert json.loads(gsdb("report", "memtech", "--node-nm", "65", "-f", "json").stdout)[0]["node_nm"] == 65
     refused = gsdb("report", "memtech", "--node-nm", "28", check=False)
-    assert refused.returncode == 1 and "node-nm 28: the figures over sizes are for 22, 32, 45, 65 nm" in refused.stderr
+    assert refused.returncode == 1 and "node-nm 28 (run run): the SRAM figures over sizes are for 22, 32, 45, 65 nm" in refused.stderr
 
 
 FIGURES = """technology,cell,figure,value,unit,node_nm,size_bytes,buffer,kind,used,source,note
@@ -428,3 +428,83 @@ def test_a_lifetime_equal_to_the_retention_fits_and_counts_one_refresh(gsdb, tmp
                            "-f", "json").stdout)
     gc = next(r for r in rows if r["buffer"] == "filter" and r["technology"] == "gc")
     assert (gc["fit_lifetime_pct"], gc["refreshes"], gc["under_threshold_pct"]) == (100.0, 1, 0.0)
+
+
+def test_a_run_without_a_config_sizes_each_buffer_to_its_largest_layer_footprint(gsdb, tiny):
+    """Rule: a run ingested without its config has no buffer sizes; SRAM's figures are then those for
+    the size that holds the buffer's largest layer footprint (footprint_words * word_bits / 8 bytes),
+    said in `derivation`. ifmap holds 2 words of 16 bits, 4 bytes: below the table's 1 KiB, so the
+    1 KiB figures are used and flagged."""
+    figures = {r["buffer"]: r for r in json.loads(gsdb(
+        "query", "SELECT * FROM memtech_figures WHERE technology = 'sram'", "-f", "json").stdout)}
+    _, sram = _shipped()
+    smallest = next(p for p in sram if p["node_nm"] == "22" and p["size_bytes"] == "1024")
+    ifmap = figures["ifmap"]
+    assert ifmap["buffer_kb"] is None and ifmap["sram_size_clamped"]
+    assert math.isclose(ifmap["area_um2_per_bit"], float(smallest["area_um2_per_bit"]), rel_tol=1e-12)
+    assert "sized to its largest layer footprint, 0.00390625 KiB" in ifmap["derivation"]
+    # filter has no footprint at all: nothing to size it by, its SRAM figures over sizes are unknown
+    assert figures["filter"]["area_um2_per_bit"] is None and "no footprint" in figures["filter"]["derivation"]
+    row = next(r for r in json.loads(gsdb("report", "memtech", "-f", "json").stdout)
+               if (r["buffer"], r["technology"]) == ("filter", "sram"))
+    assert row["area_um2"] == 0.0 and row["energy_j"] == 0.0  # nothing stored, nothing accessed
+
+
+def test_a_known_access_energy_counts_and_the_ratio_is_for_the_unknown_one(gsdb, tiny):
+    """Rule: with only the write energy unknown, the read energy is part of what the technology is
+    known to spend (X), and A is SRAM's write energy alone: (E_sram - X) / A, for 'write', in pJ/bit
+    times SRAM's write energy per bit. Worked by hand on the ifmap buffer: 3 reads at an assumed
+    1 pJ/bit of 8-bit words cost 24 pJ; SRAM writes 2 words at 3 pJ/bit, 48 pJ."""
+    rows = json.loads(gsdb("report", "memtech", "--run", "run", *PARAMS, "--tech", tiny / "techs.csv",
+                           "--assume", "unknown.read_pj_per_bit=1", "-f", "json").stdout)
+    got = {(r["buffer"], r["technology"]): r for r in rows}
+    ifmap = got[("ifmap", "unknown")]
+    ratio = (EXPECTED[("ifmap", "sram")][5] - 8 * 3 * 1e-12) / (8 * 2 * 3e-12)
+    assert _close(ifmap["energy_break_even_ratio"], ratio) and ifmap["energy_break_even_for"] == "write"
+    assert _close(ifmap["energy_break_even_pj_per_bit"], ratio * 3)
+    assert ifmap["missing"] == "retention_s, write_pj_per_bit, refresh_pj_per_bit, leakage_pw_per_bit"
+    both = json.loads(gsdb("report", "memtech", "--run", "run", *PARAMS, "--tech", tiny / "techs.csv", "-f", "json").stdout)
+    assert {r["energy_break_even_for"] for r in both if r["technology"] == "unknown" and r["buffer"] != "filter"} == \
+        {"read and write"}
+    # the reference never has a break-even ratio, and nothing is missing for it, 'all' included
+    assert all(r["energy_break_even_ratio"] is None and r["missing"] == "" for r in both if r["technology"] == "sram")
+
+
+FIGURES_ELSEWHERE = """technology,cell,figure,value,unit,node_nm,size_bytes,buffer,kind,used,source,note
+sram,sram,area_um2_per_bit,1.0,um^2/bit,44,1024,,model,true,grid,
+sram,sram,area_um2_per_bit,3.0,um^2/bit,44,4096,,model,true,grid,
+sram,sram,read_pj_per_bit,2,pJ/bit,,,,user,true,test,
+sram,sram,write_pj_per_bit,3,pJ/bit,,,,user,true,test,
+sram,sram,refresh_pj_per_bit,0,pJ/bit,,,,user,true,test,
+sram,sram,leakage_pw_per_bit,5,pW/bit,,,,user,true,test,
+gc,gain_cell,retention_s,10e-9,s,44,1024,,model,true,a table of retention over sizes,
+gc,gain_cell,retention_s,30e-9,s,44,4096,,model,true,a table of retention over sizes,
+af,sram,area_um2_per_bit,0.5,um^2/bit,22,65536,ifmap,model,true,a component's figures,
+af,sram,read_pj_per_bit,0.25,pJ/bit,22,65536,ifmap,model,true,a component's figures,
+"""
+
+
+def test_retention_tables_are_derated_and_a_buffers_own_figures_are_scaled_not_dropped(gsdb, tmp_path):
+    """Rules: the retention factor applies to a retention read from a table over sizes (2 KiB lies
+    halfway in log2 between 1 and 4 KiB: 20 ns, times 0.5 is 10 ns); a figure for one buffer (an
+    AccelForge component's, with its own node and size) is one value, its area scaled by F^2 to the
+    run's node (0.5 * (44/22)^2 = 2.0) and its energy used as given, both said in `derivation`."""
+    run = make_run(tmp_path, [TRACES], total_cycles=100)
+    gsdb("ingest", run, "--config", _cfg(tmp_path, 2, 2, 2), "-q")
+    (tmp_path / "figures.csv").write_text(FIGURES_ELSEWHERE)
+    gsdb("memtech", "set", "--tech", tmp_path / "figures.csv", "--node-nm", "44", "--retention-factor", "0.5")
+    figures = {(r["buffer"], r["technology"]): r for r in json.loads(gsdb(
+        "query", "SELECT * FROM memtech_figures", "-f", "json").stdout)}
+    assert math.isclose(figures[("ifmap", "gc")]["retention_s"], 10e-9, rel_tol=1e-12)
+    assert "retention x 0.5" in figures[("ifmap", "gc")]["derivation"]
+    af = figures[("ifmap", "af")]
+    assert _close(af["area_um2_per_bit"], 2.0) and _close(af["read_pj_per_bit"], 0.25)
+    assert af["derivation"] == "area scaled from 22 nm by (44/22)^2; read_pj_per_bit as measured at 22 nm (not scaled)"
+    assert figures[("filter", "af")]["area_um2_per_bit"] is None  # no component named for filter
+    # a stored node the new figures have no table for is refused, the settings unchanged
+    before = gsdb("query", "SELECT count(*) AS n FROM technology_figures", "-f", "csv").stdout
+    refused = gsdb("memtech", "set", "--default-tech", check=False)
+    assert refused.returncode == 1 and "node-nm 44 (run run): the SRAM figures over sizes are for 22, 32, 45, 65 nm" \
+        in refused.stderr
+    assert gsdb("query", "SELECT count(*) AS n FROM technology_figures", "-f", "csv").stdout == before
+    gsdb("memtech", "set", "--default-tech", "--node-nm", "22")

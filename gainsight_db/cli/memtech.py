@@ -1,6 +1,6 @@
 """`gsdb memtech set`: store the settings of the memory-technology comparison. The same options
-on `gsdb report memtech`, `report composition`, `plot memtech` and `export frontend` apply to that
-command only and store nothing."""
+on `gsdb report memtech` and `report composition` apply to that report only and store nothing;
+`plot memtech` and `export frontend` use the stored settings."""
 
 from __future__ import annotations
 

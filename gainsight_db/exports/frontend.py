@@ -17,7 +17,8 @@ _STATS = ("lifetimes", "lifetime_mean", "lifetime_median", "lifetime_p90", "life
           "lifetime_max", "reads", "writes", "footprint_words", "dead_writes", "orphan_reads")
 _PER_TECH = ("fit_lifetime_pct", "fit_read_pct", "under_threshold_pct", "refreshes", "area_um2", "read_energy_j",
              "write_energy_j", "refresh_energy_j", "leakage_energy_j", "energy_j", "area_vs_sram", "energy_vs_sram",
-             "energy_break_even_ratio", "energy_break_even_pj_per_bit", "under_threshold_read_pct")
+             "energy_break_even_ratio", "energy_break_even_for", "energy_break_even_pj_per_bit",
+             "under_threshold_read_pct")
 _COMPOSITION = ("area_um2", "energy_j", "sram_area_um2", "sram_energy_j", "area_vs_sram", "energy_vs_sram",
                 "unpriced")
 _FIGURES = ("buffer_kb", "retention_s", "area_um2_per_bit", "read_pj_per_bit", "write_pj_per_bit",

@@ -88,15 +88,23 @@ def _new_figures(con: duckdb.DuckDBPyConnection, options: MemtechOptions, table:
     return figures, loaded_from
 
 
-def _check_node(con: duckdb.DuckDBPyConnection, node_nm: float | None, table: str) -> None:
-    """A node the size tables of the figures have (when there are size tables)."""
-    if node_nm is None:
-        return
+def _check_nodes(con: duckdb.DuckDBPyConnection, table: str, run_ids: list[int] | None = None) -> None:
+    """Every run's node (as the settings now stand) is one the reference SRAM's table over sizes has,
+    when it has one: otherwise its figures would all be unknown."""
     nodes = [n for (n,) in con.execute(
-        f"SELECT DISTINCT node_nm FROM {table} WHERE used AND size_bytes IS NOT NULL AND node_nm IS NOT NULL "
-        "ORDER BY node_nm").fetchall()]
-    if nodes and node_nm not in nodes:
-        raise GsdbError(f"node-nm {node_nm:g}: the figures over sizes are for {', '.join(f'{n:g}' for n in nodes)} nm")
+        f"SELECT DISTINCT node_nm FROM {table} WHERE used AND size_bytes IS NOT NULL AND buffer IS NULL "
+        "AND node_nm IS NOT NULL AND technology = (SELECT technology FROM _memtech_reference) ORDER BY node_nm"
+    ).fetchall()]
+    if not nodes:
+        return
+    runs = con.execute("SELECT run_id, node_nm FROM _memtech_params ORDER BY run_id").fetchall()
+    for run_id, node in runs:
+        if run_ids is not None and run_id not in run_ids:
+            continue
+        if node not in nodes:
+            name = con.execute("SELECT name FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
+            raise GsdbError(f"node-nm {node:g} (run {name}): the SRAM figures over sizes are for "
+                            f"{', '.join(f'{n:g}' for n in nodes)} nm (give --node-nm)")
 
 
 def _write_figures(con: duckdb.DuckDBPyConnection, new: tuple[list[dict], str] | None, table: str) -> None:
@@ -138,8 +146,8 @@ def store_memtech_options(con: duckdb.DuckDBPyConnection, run_ids: list[int], op
     new = _new_figures(con, options, "technology_figures")  # a bad file is refused before anything changes
     with one_transaction(con, "storing the memory-technology settings"):
         _write_figures(con, new, "technology_figures")
-        _check_node(con, options.node_nm, "technology_figures")
         _write_parameters(con, run_ids, options, "memtech_settings")
+        _check_nodes(con, "technology_figures")
 
 
 def memtech_connection(con: duckdb.DuckDBPyConnection, run_ids: list[int] | None,
@@ -154,10 +162,10 @@ def memtech_connection(con: duckdb.DuckDBPyConnection, run_ids: list[int] | None
     for table in ("memtech_settings", "technology_figures"):
         cursor.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {database}.main.{table}")
     _write_figures(cursor, _new_figures(cursor, options, "temp.technology_figures"), "temp.technology_figures")
-    _check_node(cursor, options.node_nm, "temp.technology_figures")
     if run_ids is None:
         run_ids = [rid for (rid,) in cursor.execute("SELECT run_id FROM _memtech_params ORDER BY run_id").fetchall()]
     _write_parameters(cursor, run_ids, options, "temp.memtech_settings")
+    _check_nodes(cursor, "temp.technology_figures", None if options.changes_figures else run_ids)
     return cursor
 
 

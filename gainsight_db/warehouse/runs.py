@@ -31,6 +31,13 @@ def resolve_run(con: duckdb.DuckDBPyConnection, run: str, kind: str | None = Non
         f"SELECT run_id, source_path FROM runs WHERE name = ?{kind_filter} ORDER BY run_id", [run] + extra
     ).fetchall()
     if not rows:
+        if kind and (run.strip().isdigit() or con.execute("SELECT 1 FROM runs WHERE name = ?", [run]).fetchall()):
+            other = con.execute("SELECT DISTINCT kind FROM runs WHERE name = ? OR CAST(run_id AS VARCHAR) = ?",
+                                [run, run.strip()]).fetchall()
+            if other:
+                labels = {"scalesim": "a SCALE-Sim run", "aie": "an AI Engine run"}
+                raise GsdbError(f"run {run!r}: {labels.get(other[0][0], other[0][0])}, not {labels.get(kind, kind)} "
+                                "(see `gsdb runs`)")
         raise GsdbError(f"run {run!r}: no such run (see `gsdb runs`)")
     if len(rows) > 1:
         choices = "; ".join(f"{rid} = {path}" for rid, path in rows)

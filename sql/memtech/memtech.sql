@@ -6,12 +6,12 @@
 -- E_read + writes * E_write + refreshes * E_refresh) plus leakage per bit * footprint_words *
 -- word_bits * runtime_s. A term whose count is 0 is 0 even when its figure is unknown; otherwise a
 -- figure that needs an unknown technology figure is empty, and `missing` names what was unknown.
--- Ratios compare with the reference SRAM (_memtech_reference: 'sram'). For a technology without a
--- read or write energy, energy_break_even_ratio is the per-bit access energy, as a fraction of the
--- reference's at the same buffer, at which its energy equals the reference's:
--- (E_sram - X) / A, where A is the reference's read and write energy and X the technology's
--- refresh and leakage energy (an unknown term counted as 0, named in `missing`). The 'all' row sums
--- the buffers' counts, areas and energies.
+-- Ratios compare with the reference SRAM (_memtech_reference: 'sram'). For a technology whose read
+-- or write energy is unknown, energy_break_even_ratio is the per-bit energy of the unknown
+-- action(s), as a fraction of the reference's at the same buffer, at which its energy equals the
+-- reference's: (E_sram - X) / A, where A is what the reference spends on those actions and X what
+-- the technology is known to spend (its known access energy, refresh and leakage; an unknown term
+-- counted as 0, named in `missing`). The 'all' row sums the buffers' counts, areas and energies.
 -- @column run_id Run (see runs).
 -- @column buffer 'ifmap', 'filter', 'ofmap', or 'all' for the buffers together.
 -- @column technology Technology (see technologies).
@@ -39,11 +39,12 @@
 -- @column energy_j Sum of the four energies (J; empty if any is unknown).
 -- @column area_vs_sram area_um2 / the reference SRAM's area_um2 (ratio).
 -- @column energy_vs_sram energy_j / the reference SRAM's energy_j (ratio).
--- @column energy_break_even_ratio For a technology without a read or write energy: the per-bit read and write energy, as a fraction of the reference SRAM's for this buffer, at which its energy equals SRAM's on this run; below it the technology uses less energy. 0 or less: it cannot break even (its refresh and leakage alone exceed SRAM's total). Empty when the technology's energies are known.
--- @column energy_break_even_pj_per_bit energy_break_even_ratio * the reference SRAM's read energy per bit for this buffer (pJ; empty for 'all', whose buffers' SRAM figures differ).
+-- @column energy_break_even_ratio For a technology whose read or write energy is unknown: the per-bit energy of the unknown action(s) (energy_break_even_for), as a fraction of the reference SRAM's for this buffer, at which its energy equals SRAM's on this run; below it the technology uses less energy. 0 or less: it cannot break even (what it is known to spend alone exceeds SRAM's total). Empty when the technology's energies are known, and for the reference.
+-- @column energy_break_even_for The action(s) the break-even ratio is for: 'read and write', 'read' or 'write' (the unknown ones).
+-- @column energy_break_even_pj_per_bit energy_break_even_ratio * the reference SRAM's per-bit energy for this buffer of the unknown action (read when both are unknown) (pJ; empty for 'all', whose buffers' SRAM figures differ).
 -- @column sram_size_clamped True when a buffer's size lies outside a size table, so the nearest size's figures were used.
 -- @column assumed Figures given by assumption (`--assume`), as 'figure=value' (comma-separated).
--- @column missing Unknown technology figures that left a column empty or were counted as 0 in the break-even energy (comma-separated; empty when complete).
+-- @column missing Unknown technology figures that left a column empty or were counted as 0 in the break-even energy (comma-separated; empty when complete). A figure whose count is 0 in this buffer (no reads, no refreshes, no footprint) is not missing.
 CREATE OR REPLACE VIEW memtech AS
 WITH spans AS (
     SELECT
@@ -118,24 +119,48 @@ buffers AS (
     SELECT *, read_energy_j + write_energy_j + refresh_energy_j + leakage_energy_j AS energy_j
     FROM energies
 ),
+reference AS (
+    SELECT run_id, buffer, area_um2, energy_j, read_energy_j, write_energy_j, read_pj_per_bit, write_pj_per_bit
+    FROM buffers
+    WHERE technology = (SELECT technology FROM _memtech_reference)
+),
+paired AS (
+    -- each technology beside the reference SRAM of the same buffer: what its unknown access energies
+    -- would cost at SRAM's figures (even_a) and what it is known to cost (even_x); a figure is missing
+    -- where a term that needs it is empty
+    SELECT
+        t.*,
+        t.technology = (SELECT technology FROM _memtech_reference) AS is_reference,
+        s.area_um2 AS sram_area_um2,
+        s.energy_j AS sram_energy_j,
+        CASE WHEN t.read_energy_j IS NULL THEN s.read_energy_j ELSE 0 END
+            + CASE WHEN t.write_energy_j IS NULL THEN s.write_energy_j ELSE 0 END AS even_a,
+        coalesce(t.read_energy_j, 0) + coalesce(t.write_energy_j, 0) + coalesce(t.refresh_energy_j, 0)
+            + coalesce(t.leakage_energy_j, 0) AS even_x,
+        CASE WHEN t.read_energy_j IS NULL THEN s.read_pj_per_bit ELSE s.write_pj_per_bit END AS even_sram_pj_per_bit,
+        t.retention_unknown AND t.lifetimes > 0 AS retention_missing,
+        t.area_um2 IS NULL AND t.area_um2_per_bit IS NULL AS area_missing,
+        t.read_energy_j IS NULL AND t.read_pj_per_bit IS NULL AS read_missing,
+        t.write_energy_j IS NULL AND t.write_pj_per_bit IS NULL AS write_missing,
+        t.refresh_energy_j IS NULL AND t.refresh_pj_per_bit IS NULL AS refresh_missing,
+        t.leakage_energy_j IS NULL AND t.leakage_pw_per_bit IS NULL AS leakage_missing
+    FROM buffers AS t
+    LEFT JOIN reference AS s ON s.run_id = t.run_id AND s.buffer = t.buffer
+),
 everything AS (
     SELECT
-        run_id, buffer, technology, cell, retention_unknown, clock_hz, word_bits, threshold_s, node_nm,
-        retention_factor, buffer_kb, lifetimes, lifetime_reads, fit_lifetimes, fit_reads, short_lifetimes,
-        short_reads, refreshes, footprint_words, reads, writes, runtime_s, area_um2, read_energy_j, write_energy_j,
-        refresh_energy_j, leakage_energy_j, energy_j, sram_size_clamped, assumed,
-        read_pj_per_bit IS NULL OR write_pj_per_bit IS NULL AS access_energy_unknown,
-        area_um2_per_bit IS NULL AS area_unknown,
-        refresh_pj_per_bit IS NULL AS refresh_unknown,
-        leakage_pw_per_bit IS NULL AS leakage_unknown,
-        read_pj_per_bit IS NULL AS read_unknown,
-        write_pj_per_bit IS NULL AS write_unknown
-    FROM buffers
+        run_id, buffer, technology, is_reference, clock_hz, word_bits, threshold_s, node_nm, retention_factor,
+        buffer_kb, lifetimes, lifetime_reads, fit_lifetimes, fit_reads, short_lifetimes, short_reads, refreshes,
+        footprint_words, reads, writes, runtime_s, area_um2, read_energy_j, write_energy_j, refresh_energy_j,
+        leakage_energy_j, energy_j, sram_size_clamped, assumed, sram_area_um2, sram_energy_j, even_a, even_x,
+        even_sram_pj_per_bit, retention_missing, area_missing, read_missing, write_missing, refresh_missing,
+        leakage_missing
+    FROM paired
     UNION ALL
     -- the buffers together: counts, areas and energies add up (empty when a part is empty)
     SELECT
-        run_id, 'all', technology, any_value(cell), bool_or(retention_unknown), any_value(clock_hz),
-        any_value(word_bits), any_value(threshold_s), any_value(node_nm), any_value(retention_factor),
+        run_id, 'all', technology, any_value(is_reference), any_value(clock_hz), any_value(word_bits),
+        any_value(threshold_s), any_value(node_nm), any_value(retention_factor),
         CASE WHEN bool_and(buffer_kb IS NOT NULL) THEN CAST(sum(buffer_kb) AS INTEGER) END,
         CAST(sum(lifetimes) AS BIGINT), CAST(sum(lifetime_reads) AS BIGINT),
         CASE WHEN bool_and(fit_lifetimes IS NOT NULL) THEN CAST(sum(fit_lifetimes) AS BIGINT) END,
@@ -151,30 +176,22 @@ everything AS (
         CASE WHEN bool_and(leakage_energy_j IS NOT NULL) THEN sum(leakage_energy_j) END,
         CASE WHEN bool_and(energy_j IS NOT NULL) THEN sum(energy_j) END,
         bool_or(sram_size_clamped), max(assumed),
-        bool_or(read_pj_per_bit IS NULL OR write_pj_per_bit IS NULL), bool_or(area_um2_per_bit IS NULL),
-        bool_or(refresh_pj_per_bit IS NULL), bool_or(leakage_pw_per_bit IS NULL),
-        bool_or(read_pj_per_bit IS NULL), bool_or(write_pj_per_bit IS NULL)
-    FROM buffers
+        CASE WHEN bool_and(sram_area_um2 IS NOT NULL) THEN sum(sram_area_um2) END,
+        CASE WHEN bool_and(sram_energy_j IS NOT NULL) THEN sum(sram_energy_j) END,
+        CASE WHEN bool_and(even_a IS NOT NULL) THEN sum(even_a) END,
+        sum(even_x),
+        NULL,
+        bool_or(retention_missing), bool_or(area_missing), bool_or(read_missing), bool_or(write_missing),
+        bool_or(refresh_missing), bool_or(leakage_missing)
+    FROM paired
     GROUP BY run_id, technology
-),
-reference AS (
-    SELECT e.run_id, e.buffer, e.area_um2, e.energy_j, e.read_energy_j + e.write_energy_j AS access_energy_j,
-           f.read_pj_per_bit
-    FROM everything AS e
-    LEFT JOIN memtech_figures AS f ON f.run_id = e.run_id AND f.buffer = e.buffer AND f.technology = e.technology
-    WHERE e.technology = (SELECT technology FROM _memtech_reference)
 ),
 compared AS (
     SELECT
-        t.*,
-        t.area_um2 / nullif(s.area_um2, 0) AS area_vs_sram,
-        t.energy_j / nullif(s.energy_j, 0) AS energy_vs_sram,
-        CASE WHEN t.access_energy_unknown THEN
-            (s.energy_j - coalesce(t.refresh_energy_j, 0) - coalesce(t.leakage_energy_j, 0)) / nullif(s.access_energy_j, 0)
-        END AS energy_break_even_ratio,
-        s.read_pj_per_bit AS sram_read_pj_per_bit
-    FROM everything AS t
-    LEFT JOIN reference AS s ON s.run_id = t.run_id AND s.buffer = t.buffer
+        *,
+        CASE WHEN (read_missing OR write_missing) AND NOT is_reference
+             THEN (sram_energy_j - even_x) / nullif(even_a, 0) END AS energy_break_even_ratio
+    FROM everything
 )
 SELECT
     run_id,
@@ -202,18 +219,21 @@ SELECT
     refresh_energy_j,
     leakage_energy_j,
     energy_j,
-    area_vs_sram,
-    energy_vs_sram,
+    area_um2 / nullif(sram_area_um2, 0) AS area_vs_sram,
+    energy_j / nullif(sram_energy_j, 0) AS energy_vs_sram,
     energy_break_even_ratio,
-    energy_break_even_ratio * sram_read_pj_per_bit AS energy_break_even_pj_per_bit,
+    CASE WHEN energy_break_even_ratio IS NOT NULL
+         THEN CASE WHEN read_missing AND write_missing THEN 'read and write' WHEN read_missing THEN 'read'
+                   ELSE 'write' END END AS energy_break_even_for,
+    energy_break_even_ratio * even_sram_pj_per_bit AS energy_break_even_pj_per_bit,
     sram_size_clamped,
     coalesce(assumed, '') AS assumed,
     array_to_string(list_filter([
-        CASE WHEN retention_unknown THEN 'retention_s' END,
-        CASE WHEN area_unknown THEN 'area_um2_per_bit' END,
-        CASE WHEN read_unknown THEN 'read_pj_per_bit' END,
-        CASE WHEN write_unknown THEN 'write_pj_per_bit' END,
-        CASE WHEN refresh_unknown AND cell = 'gain_cell' THEN 'refresh_pj_per_bit' END,
-        CASE WHEN leakage_unknown THEN 'leakage_pw_per_bit' END
+        CASE WHEN retention_missing THEN 'retention_s' END,
+        CASE WHEN area_missing THEN 'area_um2_per_bit' END,
+        CASE WHEN read_missing THEN 'read_pj_per_bit' END,
+        CASE WHEN write_missing THEN 'write_pj_per_bit' END,
+        CASE WHEN refresh_missing THEN 'refresh_pj_per_bit' END,
+        CASE WHEN leakage_missing THEN 'leakage_pw_per_bit' END
     ], lambda x: x IS NOT NULL), ', ') AS missing
 FROM compared;

@@ -1,10 +1,12 @@
 -- Per (run, buffer, technology): the per-bit figures the memory-technology comparison uses for that
 -- buffer of that run, resolved from technology_figures with the run's parameters (_memtech_params).
 -- For each figure, among the technology's rows marked used: an assumption (kind 'assumed') first,
--- then a figure for this buffer, then one for every buffer; within that, a table over sizes (rows
--- with size_bytes, at the run's node) is interpolated linearly in log2(size) at the buffer's
--- configured size (IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB) between the two nearest sizes,
--- and outside the table takes the nearest size and sets sram_size_clamped. An area given at another
+-- then a figure for this buffer (one value, whatever its size), then one for every buffer; within
+-- that, a table over sizes (rows for every buffer with size_bytes, at the run's node) is interpolated linearly in log2(size) at the buffer's
+-- configured size (IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB; for a run without a config, the
+-- size that holds the buffer's largest layer footprint, footprint_words * word_bits / 8 bytes)
+-- between the two nearest sizes, and outside the table takes the nearest size and sets
+-- sram_size_clamped. An area given at another
 -- node is scaled by the square of the feature size, (node_nm / its node)^2; other figures from
 -- another node are used as given; `derivation` says which. Retention times are multiplied by the
 -- run's retention_factor.
@@ -31,36 +33,46 @@ WITH buffers AS (
     UNION ALL
     SELECT run_id, 'ofmap', ofmap_sram_kb FROM runs WHERE kind = 'scalesim'
 ),
+footprints AS (
+    -- without a configured size, a buffer is sized to hold its largest layer's footprint
+    SELECT run_id, buffer, max(footprint_words) AS words FROM layer_stats GROUP BY ALL
+),
 contexts AS (
-    SELECT b.run_id, b.buffer, b.buffer_kb, CAST(b.buffer_kb AS DOUBLE) * 1024 AS buffer_bytes,
+    SELECT b.run_id, b.buffer, b.buffer_kb,
+           coalesce(CAST(b.buffer_kb AS DOUBLE) * 1024,
+                    CAST(nullif(f.words, 0) AS DOUBLE) * p.word_bits / 8) AS buffer_bytes,
            p.node_nm, p.retention_factor, t.technology, t.cell
     FROM buffers AS b
     JOIN _memtech_params AS p USING (run_id)
+    LEFT JOIN footprints AS f ON f.run_id = b.run_id AND f.buffer = b.buffer
     CROSS JOIN (SELECT technology, min(cell) AS cell FROM technology_figures GROUP BY technology) AS t
 ),
 candidates AS (
     -- the rows that could give each figure, ranked by precedence; only the best class is kept
     SELECT c.*, f.figure, f.value, f.node_nm AS figure_node_nm, f.size_bytes, f.kind,
+           f.size_bytes IS NOT NULL AND f.buffer IS NULL AS in_table,
            dense_rank() OVER (PARTITION BY c.run_id, c.buffer, c.technology, f.figure
-                              ORDER BY f.kind <> 'assumed', f.buffer IS NULL, f.size_bytes IS NOT NULL) AS class
+                              ORDER BY f.kind <> 'assumed', f.buffer IS NULL,
+                                       f.size_bytes IS NOT NULL AND f.buffer IS NULL) AS class
     FROM contexts AS c
     JOIN technology_figures AS f
         ON f.technology = c.technology AND f.used
        AND (f.buffer IS NULL OR f.buffer = c.buffer)
-       AND (f.size_bytes IS NULL OR f.node_nm IS NULL OR f.node_nm = c.node_nm)
+       -- a table over sizes is read at the run's node; any other figure is one value
+       AND (f.size_bytes IS NULL OR f.buffer IS NOT NULL OR f.node_nm IS NULL OR f.node_nm = c.node_nm)
 ),
 resolved AS (
     SELECT
         run_id, buffer, buffer_kb, node_nm, retention_factor, technology, cell, figure,
-        bool_or(size_bytes IS NOT NULL) AS sized,
+        bool_or(in_table) AS sized,
         any_value(kind) AS kind,
-        any_value(value) FILTER (WHERE size_bytes IS NULL) AS fixed_value,
-        any_value(figure_node_nm) FILTER (WHERE size_bytes IS NULL) AS fixed_node_nm,
+        any_value(value) FILTER (WHERE NOT in_table) AS fixed_value,
+        any_value(figure_node_nm) FILTER (WHERE NOT in_table) AS fixed_node_nm,
         any_value(buffer_bytes) AS buffer_bytes,
-        max(size_bytes) FILTER (WHERE size_bytes <= buffer_bytes) AS lo_size,
-        arg_max(value, size_bytes) FILTER (WHERE size_bytes <= buffer_bytes) AS lo_value,
-        min(size_bytes) FILTER (WHERE size_bytes >= buffer_bytes) AS hi_size,
-        arg_min(value, size_bytes) FILTER (WHERE size_bytes >= buffer_bytes) AS hi_value
+        max(size_bytes) FILTER (WHERE in_table AND size_bytes <= buffer_bytes) AS lo_size,
+        arg_max(value, size_bytes) FILTER (WHERE in_table AND size_bytes <= buffer_bytes) AS lo_value,
+        min(size_bytes) FILTER (WHERE in_table AND size_bytes >= buffer_bytes) AS hi_size,
+        arg_min(value, size_bytes) FILTER (WHERE in_table AND size_bytes >= buffer_bytes) AS hi_value
     FROM candidates
     WHERE class = 1
     GROUP BY run_id, buffer, buffer_kb, node_nm, retention_factor, technology, cell, figure
@@ -68,17 +80,16 @@ resolved AS (
 valued AS (
     SELECT
         *,
-        CASE
+        CASE WHEN figure = 'retention_s' THEN retention_factor ELSE 1 END * CASE
             WHEN NOT sized THEN
                 CASE WHEN figure = 'area_um2_per_bit' AND fixed_node_nm IS NOT NULL AND fixed_node_nm <> node_nm
                          THEN fixed_value * (node_nm / fixed_node_nm) ^ 2
-                     WHEN figure = 'retention_s' THEN fixed_value * retention_factor
                      ELSE fixed_value END
             WHEN lo_size IS NOT NULL AND hi_size IS NOT NULL THEN
                 CASE WHEN lo_size = hi_size THEN lo_value
                      ELSE lo_value + (hi_value - lo_value) * (log2(buffer_bytes) - log2(lo_size))
                                                             / (log2(hi_size) - log2(lo_size)) END
-            ELSE coalesce(lo_value, hi_value) * CASE WHEN figure = 'retention_s' THEN retention_factor ELSE 1 END
+            ELSE coalesce(lo_value, hi_value)
         END AS value,
         sized AND buffer_bytes IS NOT NULL AND (lo_size IS NULL OR hi_size IS NULL) AS clamped,
         CASE WHEN sized AND buffer_bytes IS NOT NULL AND lo_size IS NULL THEN hi_size
@@ -91,13 +102,16 @@ notes AS (
         string_agg(CASE WHEN kind = 'assumed' THEN figure || '=' || CAST(value AS VARCHAR) END, ', ' ORDER BY figure)
             AS assumed,
         list_filter([
-            max(CASE WHEN sized AND buffer_bytes IS NULL THEN 'no configured buffer size: figures over sizes unknown' END),
+            max(CASE WHEN sized AND buffer_bytes IS NULL THEN 'no configured buffer size and no footprint: figures over sizes unknown' END),
+            max(CASE WHEN sized AND buffer_kb IS NULL AND buffer_bytes IS NOT NULL
+                     THEN 'no configured buffer size: sized to its largest layer footprint, '
+                          || printf('%.6g', buffer_bytes / 1024) || ' KiB' END),
             max(CASE WHEN sized AND NOT clamped AND lo_size = hi_size
-                     THEN 'size table at ' || buffer_kb || ' KiB, ' || printf('%g', node_nm) || ' nm' END),
+                     THEN 'size table at ' || printf('%.6g', buffer_bytes / 1024) || ' KiB, ' || printf('%g', node_nm) || ' nm' END),
             max(CASE WHEN sized AND NOT clamped AND lo_size <> hi_size
-                     THEN 'interpolated at ' || buffer_kb || ' KiB between ' || (lo_size // 1024) || ' and '
+                     THEN 'interpolated at ' || printf('%.6g', buffer_bytes / 1024) || ' KiB between ' || (lo_size // 1024) || ' and '
                           || (hi_size // 1024) || ' KiB, ' || printf('%g', node_nm) || ' nm' END),
-            max(CASE WHEN clamped THEN 'size ' || buffer_kb || ' KiB outside the size table: figures of '
+            max(CASE WHEN clamped THEN 'size ' || printf('%.6g', buffer_bytes / 1024) || ' KiB outside the size table: figures of '
                                        || (clamped_to // 1024) || ' KiB used' END),
             max(CASE WHEN NOT sized AND figure = 'area_um2_per_bit' AND fixed_node_nm IS NOT NULL
                           AND fixed_node_nm <> node_nm
