@@ -263,7 +263,7 @@ class Warehouse:
             choose_run_name,
             default_output_folder,
             prepare_simulation,
-            run_simulation,
+            run_simulation_apart,
         )
 
         self._writable("simulate")
@@ -273,12 +273,12 @@ class Warehouse:
         run_name, note = choose_run_name(self._con, inputs, name)
         folder = Path(out) if out is not None else default_output_folder(self.path, run_name)
         refuse_protected(folder, self.protected_paths)
-        # Each layer's traces leave SCALE-Sim as soon as it is simulated, into shards beside the
-        # warehouse, and are loaded while SCALE-Sim simulates the next layer.
+        # SCALE-Sim runs in a worker process; each layer's traces leave it as soon as the layer is
+        # simulated, into shards beside the warehouse, and are loaded here while it simulates the next.
         with work_folder(self.path, "simulate") as shards:
             def simulation(layer_ready):
-                return run_simulation(inputs, run_name, folder, keep_csv=keep_csv, progress=progress, shards=shards,
-                                      layer_ready=layer_ready)
+                return run_simulation_apart(inputs, run_name, folder, keep_csv=keep_csv, progress=progress,
+                                            shards=shards, layer_ready=layer_ready)
 
             result, _ = ingest_while_simulating(self._con, folder / run_name, shards, simulation,
                                                 SimulatedInputs(overrides.describe(), inputs.identity), progress,

@@ -39,6 +39,7 @@ import duckdb
 from gainsight_db.common.buffers import BUFFERS, LEVELS
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.progress import NoProgress, Progress
+from gainsight_db.common.worker_process import starting_workers, start_worker
 from gainsight_db.loaders.discover import SCALESIM_REPORTS
 from gainsight_db.loaders.scalesim_inputs import (
     RunConfig,
@@ -436,6 +437,96 @@ def run_simulation(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_
         traces = ShardTraces(shards) if layer_ready is None else None
     return Simulation(run_dir, config_copy, topology_copy, log.getvalue(), traces, inputs)
 
+
+
+# SCALE-Sim in a worker process ---------------------------------------------------------------------
+class _RelayedProgress:
+    """In the worker: the simulation's progress, sent to the parent."""
+
+    def __init__(self, channel) -> None:
+        self._channel = channel
+
+    def start(self, total: int, description: str, unit: str) -> None:
+        self._channel.put(("start", total, description, unit))
+
+    def advance(self, amount: int, description: str | None = None) -> None:
+        self._channel.put(("advance", amount, description))
+
+
+def _simulation_worker(channel, parent: int, inputs: SimulationInputs, run_name: str, out_dir: Path,
+                       keep_csv: bool, shards: Path) -> None:
+    """What the worker process runs: the simulation, each message for the parent on `channel`:
+    progress, ("layer", index) once a layer's shards are written, then ("done", simulation) or
+    ("failed", one line)."""
+    start_worker(parent)
+    try:
+        simulation = run_simulation(inputs, run_name, out_dir, keep_csv, _RelayedProgress(channel), shards,
+                                    layer_ready=lambda layer: channel.put(("layer", layer)))
+    except GsdbError as err:
+        channel.put(("failed", str(err)))
+    except BaseException as err:  # noqa: BLE001 - anything else, said in one line
+        channel.put(("failed", f"{inputs.topology_path}: SCALE-Sim failed: {type(err).__name__}: {err}"))
+    else:
+        channel.put(("done", simulation))
+
+
+def run_simulation_apart(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_csv: bool = False,
+                         progress: Progress | None = None, *, shards: Path,
+                         layer_ready: Callable[[int], None]) -> Simulation:
+    """`run_simulation` with shards, SCALE-Sim running in a worker process: the caller's process (its
+    DuckDB connection, its threads) shares neither the GIL nor its memory with SCALE-Sim, and hears
+    of each layer in its calling thread (`layer_ready(layer)`, the layer's shards then written) while
+    SCALE-Sim goes on with the next. `progress` is advanced as the worker reports. An error in the
+    worker is raised here as the worker said it; if `layer_ready` raises, or the caller is
+    interrupted, the worker is ended before this returns."""
+    import multiprocessing
+    import os
+    import queue
+
+    progress = progress or NoProgress()
+    context = multiprocessing.get_context("spawn")
+    channel = context.Queue()
+    worker = context.Process(target=_simulation_worker, name="gsdb-simulate",
+                             args=(channel, os.getpid(), inputs, run_name, out_dir, keep_csv, shards), daemon=True)
+    with starting_workers():
+        worker.start()
+    finished = False
+    try:
+        while True:
+            try:
+                message = channel.get(timeout=0.25)
+            except queue.Empty:
+                if not worker.is_alive():
+                    raise GsdbError(f"{inputs.topology_path}: the process running SCALE-Sim ended unexpectedly "
+                                    f"(exit code {worker.exitcode}: killed, or out of memory?)") from None
+                continue
+            kind, *values = message
+            if kind == "layer":
+                layer_ready(values[0])
+            elif kind == "start":
+                progress.start(*values)
+            elif kind == "advance":
+                progress.advance(*values)
+            elif kind == "failed":
+                raise GsdbError(values[0])
+            else:
+                finished = True
+                return values[0]
+    finally:
+        _end(worker, finished)
+        channel.close()
+
+
+def _end(worker, finished: bool) -> None:
+    """Let a worker that has said its last exit; end any other now."""
+    if finished:
+        worker.join(timeout=30)
+    if worker.is_alive():
+        worker.terminate()
+        worker.join(timeout=10)
+    if worker.is_alive():
+        worker.kill()
+        worker.join(timeout=10)
 
 def simulate(topology: Path, config: Path, out_dir: Path, keep_csv: bool = False, *,
              overrides: Overrides | None = None, name: str | None = None,

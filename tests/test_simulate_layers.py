@@ -1,15 +1,21 @@
-"""`gsdb simulate` loads each layer while SCALE-Sim simulates the next (loaders/simulated_layers.py):
-still one transaction, which an error or Ctrl-C at any layer rolls back, leaving no thread behind.
+"""`gsdb simulate` loads each layer while SCALE-Sim simulates the next (loaders/simulated_layers.py),
+SCALE-Sim running in a worker process (simulate.run_simulation_apart): still one transaction, which an
+error, Ctrl-C or the worker's death at any layer rolls back, leaving no thread and no process behind.
 The simulations are real (scalesim on the example's inputs); the failures are raised where SCALE-Sim
-hands a layer over."""
+hands a layer over, or sent to the processes as a user or the system would."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_RUN, warehouse_fingerprint
+from conftest import EXAMPLE_RUN, REPO, warehouse_fingerprint
 
 import gainsight_db
 from gainsight_db.common.errors import GsdbError
@@ -134,3 +140,105 @@ def test_layers_are_loaded_while_the_next_are_simulated(simulated_once, tmp_path
             ours = wh.connection.sql(sql).fetchall()
             assert ours and ours == first.connection.sql(sql).fetchall(), sql
         assert wh.connection.sql("SELECT run_id, layer_count FROM runs").fetchall() == [(1, 3)]
+
+
+# SCALE-Sim in a worker process --------------------------------------------------------------------
+GSDB = str(Path(sys.executable).parent / "gsdb")
+# Three layers that SCALE-Sim takes several seconds over on an 8x8 array: time to interrupt it.
+SLOW = ["--topology", REPO / "examples/sweep_tutorial1/tutorial1_small.csv",
+        "--config", REPO / "examples/sweep_tutorial1/base.cfg", "--array", "8x8", "--dataflow", "os"]
+
+
+def _processes_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _ended(pids: list[int], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while [pid for pid in pids if Path(f"/proc/{pid}").exists()
+           and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _simulating(db: Path, out: Path) -> subprocess.Popen:
+    """`gsdb simulate` of SLOW into `db`, in its own session (as a terminal runs it), once its worker
+    has handed layer 0 over (its shards are in the work folder beside the warehouse)."""
+    proc = subprocess.Popen([GSDB, "simulate", "--db", str(db), *map(str, SLOW), "--output", str(out), "-q"],
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while not list(db.parent.glob(f".{db.name}.*.simulate_*.partial/*layer0*")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no layer handed over in 120 s"
+        time.sleep(0.02)
+    return proc
+
+
+def _worker_of(proc: subprocess.Popen) -> list[int]:
+    workers = [pid for pid in _processes_of(proc.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert len(workers) == 1, "SCALE-Sim runs in one worker process"
+    return workers
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from Linux /proc")
+def test_ctrl_c_while_simulating_ends_the_worker_and_changes_nothing(simulated_once, tmp_path):
+    """Rule: Ctrl-C (SIGINT to the terminal's whole process group) during `gsdb simulate` is one line
+    and exit 130; the worker running SCALE-Sim ends too (it prints nothing), the warehouse is as it
+    was and no work folder is left."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(simulated_once.read_bytes())
+    before = warehouse_fingerprint(db)
+    proc = _simulating(db, tmp_path / "sim")
+    children = _processes_of(proc.pid)
+    _worker_of(proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr) == (130, "gsdb: interrupted\n")
+    assert _ended(children), "a process of the simulation outlived it"
+    assert warehouse_fingerprint(db) == before
+    assert not list(db.parent.glob(f".{db.name}.*.partial"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from Linux /proc")
+def test_a_killed_worker_is_one_error_line_and_changes_nothing(simulated_once, tmp_path):
+    """Rule: if the process running SCALE-Sim dies (killed, out of memory), `gsdb simulate` says so in
+    one line naming the topology, exits 1 and leaves the warehouse as it was."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(simulated_once.read_bytes())
+    before = warehouse_fingerprint(db)
+    proc = _simulating(db, tmp_path / "sim")
+    [worker] = _worker_of(proc)
+    os.kill(worker, signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert stderr == (f"gsdb: error: {SLOW[1]}: the process running SCALE-Sim ended unexpectedly "
+                      "(exit code -9: killed, or out of memory?)\n")
+    assert warehouse_fingerprint(db) == before
+    assert not list(db.parent.glob(f".{db.name}.*.partial"))
+
+
+def test_a_script_without_a_main_guard_simulates_once(tmp_path):
+    """Rule: the worker runs a function of the package, not the caller's script again: a script
+    that simulates at its top level (no `if __name__ == "__main__"`) makes one run."""
+    script = tmp_path / "study.py"
+    script.write_text(
+        "import gainsight_db\n"
+        f"with gainsight_db.connect({str(tmp_path / 'w.duckdb')!r}) as wh:\n"
+        f"    wh.simulate({str(INPUTS / 'tiny3.csv')!r}, {str(INPUTS / 'tiny_8x8_ws.cfg')!r}, out={str(tmp_path / 'o')!r})\n"
+        "print('simulated')\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "simulated\n", "")
+    with gainsight_db.connect(tmp_path / "w.duckdb", read_only=True) as wh:
+        assert wh.connection.sql("SELECT name, layer_count FROM runs").fetchall() == [("tiny_8x8_ws", 3)]

@@ -11,41 +11,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Iterator, Sequence
 
 from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.worker_process import starting_workers, start_worker
 from gainsight_db.sweeps.execution import PointOutcome, PointTask, run_point
-
-_PARENT_CHECK_S = 0.25
 
 
 def make_executor() -> LocalExecutor:
     return LocalExecutor()
-
-
-def _watch_parent(parent: int) -> None:
-    while True:
-        time.sleep(_PARENT_CHECK_S)
-        if os.getppid() != parent:
-            os._exit(1)
-
-
-def _start_worker(parent: int) -> None:
-    """In each worker, first: Ctrl-C is the coordinator's; end with the coordinator. SCALE-Sim's
-    (disabled) tqdm bars would each make a multiprocessing lock, a named semaphore that a worker
-    stopped mid-point would leave for the resource tracker to warn about: a thread lock does."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(parent,), name="gsdb-parent-watch", daemon=True).start()
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return
-    tqdm.set_lock(threading.RLock())
 
 
 class LocalExecutor:
@@ -56,10 +32,11 @@ class LocalExecutor:
             return
         pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))),
                                    mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_start_worker, initargs=(os.getpid(),))
+                                   initializer=start_worker, initargs=(os.getpid(),))
         finished = False
         try:
-            pending = {pool.submit(run_point, task): task for task in tasks}
+            with starting_workers():  # the workers start at the first submit
+                pending = {pool.submit(run_point, task): task for task in tasks}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=lambda f: pending[f].point):

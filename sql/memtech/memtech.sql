@@ -157,7 +157,8 @@ everything AS (
         leakage_missing
     FROM paired
     UNION ALL
-    -- the buffers together: counts, areas and energies add up (empty when a part is empty)
+    -- the buffers together: counts, areas and energies add up (empty when a part is empty); energies
+    -- and areas are added in buffer order, so that the last digit does not depend on the plan
     SELECT
         run_id, 'all', technology, any_value(is_reference), any_value(clock_hz), any_value(word_bits),
         any_value(threshold_s), any_value(node_nm), any_value(retention_factor),
@@ -169,17 +170,17 @@ everything AS (
         CASE WHEN bool_and(refreshes IS NOT NULL) THEN CAST(sum(refreshes) AS BIGINT) END,
         CAST(sum(footprint_words) AS BIGINT), CAST(sum(reads) AS BIGINT), CAST(sum(writes) AS BIGINT),
         any_value(runtime_s),
-        CASE WHEN bool_and(area_um2 IS NOT NULL) THEN sum(area_um2) END,
-        CASE WHEN bool_and(read_energy_j IS NOT NULL) THEN sum(read_energy_j) END,
-        CASE WHEN bool_and(write_energy_j IS NOT NULL) THEN sum(write_energy_j) END,
-        CASE WHEN bool_and(refresh_energy_j IS NOT NULL) THEN sum(refresh_energy_j) END,
-        CASE WHEN bool_and(leakage_energy_j IS NOT NULL) THEN sum(leakage_energy_j) END,
-        CASE WHEN bool_and(energy_j IS NOT NULL) THEN sum(energy_j) END,
+        CASE WHEN bool_and(area_um2 IS NOT NULL) THEN sum(area_um2 ORDER BY buffer) END,
+        CASE WHEN bool_and(read_energy_j IS NOT NULL) THEN sum(read_energy_j ORDER BY buffer) END,
+        CASE WHEN bool_and(write_energy_j IS NOT NULL) THEN sum(write_energy_j ORDER BY buffer) END,
+        CASE WHEN bool_and(refresh_energy_j IS NOT NULL) THEN sum(refresh_energy_j ORDER BY buffer) END,
+        CASE WHEN bool_and(leakage_energy_j IS NOT NULL) THEN sum(leakage_energy_j ORDER BY buffer) END,
+        CASE WHEN bool_and(energy_j IS NOT NULL) THEN sum(energy_j ORDER BY buffer) END,
         bool_or(sram_size_clamped), max(assumed),
-        CASE WHEN bool_and(sram_area_um2 IS NOT NULL) THEN sum(sram_area_um2) END,
-        CASE WHEN bool_and(sram_energy_j IS NOT NULL) THEN sum(sram_energy_j) END,
-        CASE WHEN bool_and(even_a IS NOT NULL) THEN sum(even_a) END,
-        sum(even_x),
+        CASE WHEN bool_and(sram_area_um2 IS NOT NULL) THEN sum(sram_area_um2 ORDER BY buffer) END,
+        CASE WHEN bool_and(sram_energy_j IS NOT NULL) THEN sum(sram_energy_j ORDER BY buffer) END,
+        CASE WHEN bool_and(even_a IS NOT NULL) THEN sum(even_a ORDER BY buffer) END,
+        sum(even_x ORDER BY buffer),
         NULL,
         bool_or(retention_missing), bool_or(area_missing), bool_or(read_missing), bool_or(write_missing),
         bool_or(refresh_missing), bool_or(leakage_missing)
