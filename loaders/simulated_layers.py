@@ -2,13 +2,15 @@
 
 SCALE-Sim hands each layer's traces over to shard files as soon as it has simulated the layer
 (`trace_shards`); `LayersAsSimulated` then loads that layer in a background thread
-(`scalesim_ingest.load_layer`) while SCALE-Sim, in the calling thread, goes on with the next. DuckDB
-and most of numpy's work release the GIL, so the two run side by side. A layer's shards are deleted
-once it is loaded, so the shard folder holds about the layers not yet loaded. While SCALE-Sim runs,
-DuckDB is given one thread fewer than it has (SCALE-Sim keeps one core busy; `ingest_while_simulating`). The thread uses the
-connection alone: the caller touches neither the connection nor the shards until `finish` or
-`stop` returns. Everything happens in the caller's transaction; the run's reports, which SCALE-Sim
-writes only at the end, are loaded after the last layer (`ingest_scalesim_run` with `loaded`).
+(`scalesim_ingest.load_layer`) while SCALE-Sim goes on with the next: in a worker process for
+`gsdb simulate` (`simulate.run_simulation_apart`, which passes each layer on from the calling
+thread), or in the calling thread itself. A layer's shards are deleted once it is loaded, so the
+shard folder holds about the layers not yet loaded. While SCALE-Sim runs, DuckDB is given one
+thread fewer than it has (SCALE-Sim keeps one core busy; `ingest_while_simulating`). The thread
+uses the connection alone: the caller touches neither the connection nor the shards until `finish`
+or `stop` returns. Everything happens in the caller's transaction; the run's reports, which
+SCALE-Sim writes only at the end, are loaded after the last layer (`ingest_scalesim_run` with
+`loaded`).
 """
 
 from __future__ import annotations

@@ -93,12 +93,16 @@ def simulate(
     db: DbOption = DEFAULT_DB,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
     keep_csv: Annotated[bool, typer.Option("--keep-csv", help="Also write SCALE-Sim's trace CSVs (they are ingested from memory either way).")] = False,
+    threads: ThreadsOption = None,
+    memory_limit: MemoryOption = None,
+    temp_dir: TempOption = None,
 ) -> None:
     """Run SCALE-Sim (v3) and ingest the result, its traces handed over in memory. Simulating the same
-    inputs again (effective config, topology, scalesim version) replaces the run."""
+    inputs again (effective config, topology, scalesim version) replaces the run. SCALE-Sim runs in a
+    worker process; --threads, --memory-limit and --temp-dir are DuckDB's, in this one."""
     from gainsight_db.common.progress import progress_bar
 
-    with open_warehouse(db) as wh:
+    with open_warehouse(db, EngineSettings(threads, memory_limit, temp_dir)) as wh:
         with progress_bar(enabled=not quiet) as progress:
             r = wh.simulate(topology, config, name=name, dataflow=dataflow, array=array, sram_kb=sram_kb,
                             bandwidth=bandwidth, out=output, keep_csv=keep_csv, progress=progress)
