@@ -242,3 +242,20 @@ def test_a_script_without_a_main_guard_simulates_once(tmp_path):
     assert (done.returncode, done.stdout, done.stderr) == (0, "simulated\n", "")
     with gainsight_db.connect(tmp_path / "w.duckdb", read_only=True) as wh:
         assert wh.connection.sql("SELECT name, layer_count FROM runs").fetchall() == [("tiny_8x8_ws", 3)]
+
+
+def test_simulate_takes_duckdbs_resources_and_checks_them_before_scalesim_runs(tmp_path):
+    """Rule: `gsdb simulate` takes --threads/--memory-limit/--temp-dir as `gsdb ingest` does; a bad
+    value is one line before SCALE-Sim runs (no output folder), a good one simulates."""
+    db = tmp_path / "w.duckdb"
+    args = [GSDB, "simulate", "--db", str(db), "--topology", str(INPUTS / "tiny3.csv"),
+            "--config", str(INPUTS / "tiny_8x8_ws.cfg"), "-q"]
+    bad = subprocess.run([*args, "--memory-limit", "banana", "--output", str(tmp_path / "bad")],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and len(bad.stderr.splitlines()) == 1 and "Memory must have a number" in bad.stderr
+    assert not (tmp_path / "bad").exists()
+    good = subprocess.run([*args, "--memory-limit", "200MB", "--threads", "1", "--temp-dir", str(tmp_path / "spill"),
+                           "--output", str(tmp_path / "good")], capture_output=True, text=True, timeout=300)
+    assert (good.returncode, good.stderr) == (0, "")
+    with gainsight_db.connect(db, read_only=True) as wh:
+        assert wh.connection.sql("SELECT layer_count FROM runs").fetchall() == [(3,)]
