@@ -29,6 +29,7 @@ import hashlib
 import importlib.metadata
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -447,27 +448,32 @@ class _RelayedProgress:
         self._channel = channel
 
     def start(self, total: int, description: str, unit: str) -> None:
-        self._channel.put(("start", total, description, unit))
+        self._channel.send(("start", total, description, unit))
 
     def advance(self, amount: int, description: str | None = None) -> None:
-        self._channel.put(("advance", amount, description))
+        self._channel.send(("advance", amount, description))
 
 
 def _simulation_worker(channel, parent: int, inputs: SimulationInputs, run_name: str, out_dir: Path,
                        keep_csv: bool, shards: Path) -> None:
-    """What the worker process runs: the simulation, each message for the parent on `channel`:
-    progress, ("layer", index) once a layer's shards are written, then ("done", simulation) or
-    ("failed", one line)."""
+    """What the worker process runs: the simulation, each message for the parent sent on `channel`
+    (the write end of a pipe; each is pickled as it is sent): progress, ("layer", index) once a
+    layer's shards are written, then ("done", simulation) or ("failed", one line). A parent gone
+    (the pipe broken) ends the worker."""
     start_worker(parent)
     try:
-        simulation = run_simulation(inputs, run_name, out_dir, keep_csv, _RelayedProgress(channel), shards,
-                                    layer_ready=lambda layer: channel.put(("layer", layer)))
-    except GsdbError as err:
-        channel.put(("failed", str(err)))
-    except BaseException as err:  # noqa: BLE001 - anything else, said in one line
-        channel.put(("failed", f"{inputs.topology_path}: SCALE-Sim failed: {type(err).__name__}: {err}"))
-    else:
-        channel.put(("done", simulation))
+        try:
+            simulation = run_simulation(inputs, run_name, out_dir, keep_csv, _RelayedProgress(channel), shards,
+                                        layer_ready=lambda layer: channel.send(("layer", layer)))
+            channel.send(("done", simulation))
+        except GsdbError as err:
+            channel.send(("failed", str(err)))
+        except BaseException as err:  # noqa: BLE001 - anything else, said in one line
+            channel.send(("failed", f"{inputs.topology_path}: SCALE-Sim failed: {type(err).__name__}: {err}"))
+    except OSError:  # the parent has gone: nobody to tell
+        os._exit(1)
+    finally:
+        channel.close()
 
 
 def run_simulation_apart(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_csv: bool = False,
@@ -477,30 +483,33 @@ def run_simulation_apart(inputs: SimulationInputs, run_name: str, out_dir: Path,
     DuckDB connection, its threads) shares neither the GIL nor its memory with SCALE-Sim, and hears
     of each layer in its calling thread (`layer_ready(layer)`, the layer's shards then written) while
     SCALE-Sim goes on with the next. `progress` is advanced as the worker reports. An error in the
-    worker is raised here as the worker said it; if `layer_ready` raises, or the caller is
-    interrupted, the worker is ended before this returns."""
+    worker is raised here as the worker said it, and a worker that ends without a word (killed) is
+    an error too; if `layer_ready` raises, or the caller is interrupted, the worker is ended before
+    this returns. A Ctrl-C while the worker is being started (a few milliseconds) takes effect just
+    after (`starting_workers`)."""
     import multiprocessing
-    import os
-    import queue
 
     progress = progress or NoProgress()
     context = multiprocessing.get_context("spawn")
-    channel = context.Queue()
+    reader, writer = context.Pipe(duplex=False)
     worker = context.Process(target=_simulation_worker, name="gsdb-simulate",
-                             args=(channel, os.getpid(), inputs, run_name, out_dir, keep_csv, shards), daemon=True)
-    with starting_workers():
-        worker.start()
+                             args=(writer, os.getpid(), inputs, run_name, out_dir, keep_csv, shards), daemon=True)
     finished = False
     try:
+        with starting_workers():
+            worker.start()
+        writer.close()  # the worker's alone: once it has ended, the pipe reads as ended
         while True:
-            try:
-                message = channel.get(timeout=0.25)
-            except queue.Empty:
-                if not worker.is_alive():
-                    raise GsdbError(f"{inputs.topology_path}: the process running SCALE-Sim ended unexpectedly "
-                                    f"(exit code {worker.exitcode}: killed, or out of memory?)") from None
+            if not reader.poll(0.25):
                 continue
-            kind, *values = message
+            try:
+                kind, *values = reader.recv()
+            except EOFError:
+                worker.join(timeout=5)
+                code = worker.exitcode
+                how = f"exit code {code}: killed, or out of memory?" if code is None or code < 0 else f"exit code {code}"
+                raise GsdbError(f"{inputs.topology_path}: the process running SCALE-Sim ended unexpectedly "
+                                f"({how})") from None
             if kind == "layer":
                 layer_ready(values[0])
             elif kind == "start":
@@ -513,20 +522,28 @@ def run_simulation_apart(inputs: SimulationInputs, run_name: str, out_dir: Path,
                 finished = True
                 return values[0]
     finally:
-        _end(worker, finished)
-        channel.close()
+        writer.close()
+        try:
+            _end(worker, finished)
+        finally:
+            reader.close()
 
 
 def _end(worker, finished: bool) -> None:
-    """Let a worker that has said its last exit; end any other now."""
-    if finished:
-        worker.join(timeout=30)
-    if worker.is_alive():
-        worker.terminate()
-        worker.join(timeout=10)
-    if worker.is_alive():
-        worker.kill()
-        worker.join(timeout=10)
+    """Let a worker that has said its last exit; end any other now (however this is interrupted)."""
+    if worker.pid is None:  # never started
+        return
+    try:
+        if finished:
+            worker.join(timeout=30)
+    finally:
+        if worker.is_alive():
+            worker.terminate()
+            worker.join(timeout=10)
+        if worker.is_alive():
+            worker.kill()
+            worker.join(timeout=10)
+
 
 def simulate(topology: Path, config: Path, out_dir: Path, keep_csv: bool = False, *,
              overrides: Overrides | None = None, name: str | None = None,

@@ -15,14 +15,16 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_RUN, REPO, warehouse_fingerprint
+import multiprocessing
+
+from conftest import EXAMPLE_RUN, REPO, SCALESIM_DATA, warehouse_fingerprint
 
 import gainsight_db
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders.ingest import ingest_while_simulating
 from gainsight_db.loaders.scalesim_ingest import SimulatedInputs
 from gainsight_db.loaders.trace_shards import shard_name
-from gainsight_db.simulate import prepare_simulation, run_simulation
+from gainsight_db.simulate import Overrides, prepare_simulation, run_simulation, run_simulation_apart
 
 INPUTS = EXAMPLE_RUN / "inputs"
 THREAD = "gsdb-layer-ingest"
@@ -259,3 +261,39 @@ def test_simulate_takes_duckdbs_resources_and_checks_them_before_scalesim_runs(t
     assert (good.returncode, good.stderr) == (0, "")
     with gainsight_db.connect(db, read_only=True) as wh:
         assert wh.connection.sql("SELECT layer_count FROM runs").fetchall() == [(3,)]
+
+
+
+def test_scalesims_own_failure_in_the_worker_is_its_one_line(simulated_once, tmp_path):
+    """Rule: an error SCALE-Sim raises in the worker reaches the user as one line naming the
+    topology, as if it had run in the command's process; nothing is stored."""
+    sparse = SCALESIM_DATA / "v3_api_sparse2_16x16_ws" / "inputs"
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(simulated_once.read_bytes())
+    before = warehouse_fingerprint(db)
+    done = subprocess.run([GSDB, "simulate", "--db", str(db), "--topology", str(sparse / "sparse2.csv"),
+                           "--config", str(sparse / "sparse_16x16_ws.cfg"), "--array", "4x16", "-q"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"gsdb: error: {sparse / 'sparse2.csv'}: SCALE-Sim failed: AssertionError: "
+                                  "ERROR: Invalid block size") and len(done.stderr.splitlines()) == 1, done.stderr
+    assert warehouse_fingerprint(db) == before
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError])
+def test_a_caller_that_stops_at_a_layer_ends_the_worker(tmp_path, failure):
+    """Rule: whatever stops the caller while it hears of a layer (an interruption, a failed load)
+    is raised as it is, and the worker running SCALE-Sim has ended when it is."""
+    inputs = prepare_simulation(INPUTS / "tiny3.csv", INPUTS / "tiny_8x8_ws.cfg", Overrides())
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    heard = []
+
+    def layer_ready(layer):
+        heard.append(layer)
+        raise failure(f"stopped at layer {layer}")
+
+    with pytest.raises(failure, match="stopped at layer 0"):
+        run_simulation_apart(inputs, "tiny_8x8_ws", tmp_path / "sim", shards=shards, layer_ready=layer_ready)
+    assert heard == [0]
+    assert multiprocessing.active_children() == []

@@ -4,7 +4,7 @@ started.
 Workers are started with `spawn`, never forked: a forked child would share the parent's open DuckDB
 connection. They ignore Ctrl-C, which is the parent's to handle (the parent ends them), and end
 themselves within a second of their parent's death (killed), so that no simulation goes on for
-nobody.
+nobody. POSIX only (Linux, macOS): signal masks and the parent's pid are how they do it.
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ def _watch_parent(parent: int) -> None:
 
 
 def start_worker(parent: int) -> None:
-    """In each worker, first: Ctrl-C is the parent's; end with the parent (pid `parent`). SCALE-Sim's
+    """In each worker, first: Ctrl-C is the parent's (ignored here, then let through: a Ctrl-C
+    pending since the worker started is dropped); end with the parent (pid `parent`). SCALE-Sim's
     (disabled) tqdm bars would each make a multiprocessing lock, a named semaphore that a worker
     stopped mid-work would leave for the resource tracker to warn about: a thread lock does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     threading.Thread(target=_watch_parent, args=(parent,), name="gsdb-parent-watch", daemon=True).start()
     try:
         from tqdm import tqdm
@@ -41,27 +43,32 @@ def start_worker(parent: int) -> None:
     tqdm.set_lock(threading.RLock())
 
 
+_STARTING = threading.Lock()
+
+
 @contextlib.contextmanager
 def starting_workers() -> Iterator[None]:
-    """Processes started inside this block
+    """Processes started inside this block (in this thread)
 
-    - ignore Ctrl-C from the start (an ignored signal stays ignored across exec, and Python then
-      installs no KeyboardInterrupt handler), so that a Ctrl-C while a worker is still starting up
-      prints nothing from it;
+    - do not see Ctrl-C until they ignore it (`start_worker`): SIGINT is blocked in this thread while
+      they start, and a process starts with the signals blocked of the thread that started it. This
+      process still gets a Ctrl-C (another of its threads takes it, or this one once the block
+      ends), so it is delayed by the start, not lost.
     - do not run the caller's main script again: `spawn` would import it in each worker, running
       whatever a script not guarded by `if __name__ == "__main__"` does (such as a simulation).
-      Workers run functions of this package, which they import by name.
-
-    Only the main thread can change signal handlers; elsewhere Ctrl-C is left as it is (a worker
-    ignores it once `start_worker` ran)."""
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
-    try:
-        yield
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGINT, previous)
-        if main is not None:
-            sys.modules["__main__"] = main
+      Workers run functions of this package, which they import by name. `__main__` is swapped for
+      an empty module only during the start, one thread at a time.
+    """
+    with _STARTING:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        had_main = "__main__" in sys.modules
+        main = sys.modules.get("__main__")
+        try:
+            sys.modules["__main__"] = types.ModuleType("__main__")
+            yield
+        finally:
+            if had_main:
+                sys.modules["__main__"] = main
+            else:
+                sys.modules.pop("__main__", None)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
