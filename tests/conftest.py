@@ -256,3 +256,34 @@ def warehouse_fingerprint(db: Path) -> str:
         return digest.hexdigest()
     finally:
         con.close()
+
+
+# Processes (Linux /proc) -------------------------------------------------------------------------
+def child_processes(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except OSError:
+        return False
+
+
+def all_ended(pids: list[int], seconds: float = 5.0) -> bool:
+    """Whether every process of `pids` has ended (within a few seconds: they may be exiting)."""
+    deadline = time.monotonic() + seconds
+    while [pid for pid in pids if _running(pid)]:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import multiprocessing
 
-from conftest import EXAMPLE_RUN, REPO, SCALESIM_DATA, warehouse_fingerprint
+from conftest import EXAMPLE_RUN, REPO, SCALESIM_DATA, all_ended, child_processes, warehouse_fingerprint
 
 import gainsight_db
 from gainsight_db.common.errors import GsdbError
@@ -151,29 +151,6 @@ SLOW = ["--topology", REPO / "examples/sweep_tutorial1/tutorial1_small.csv",
         "--config", REPO / "examples/sweep_tutorial1/base.cfg", "--array", "8x8", "--dataflow", "os"]
 
 
-def _processes_of(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _ended(pids: list[int], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while [pid for pid in pids if Path(f"/proc/{pid}").exists()
-           and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def _simulating(db: Path, out: Path) -> subprocess.Popen:
     """`gsdb simulate` of SLOW into `db`, in its own session (as a terminal runs it), once its worker
     has handed layer 0 over (its shards are in the work folder beside the warehouse)."""
@@ -189,7 +166,7 @@ def _simulating(db: Path, out: Path) -> subprocess.Popen:
 
 
 def _worker_of(proc: subprocess.Popen) -> list[int]:
-    workers = [pid for pid in _processes_of(proc.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    workers = [pid for pid in child_processes(proc.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     assert len(workers) == 1, "SCALE-Sim runs in one worker process"
     return workers
 
@@ -203,12 +180,12 @@ def test_ctrl_c_while_simulating_ends_the_worker_and_changes_nothing(simulated_o
     db.write_bytes(simulated_once.read_bytes())
     before = warehouse_fingerprint(db)
     proc = _simulating(db, tmp_path / "sim")
-    children = _processes_of(proc.pid)
+    children = child_processes(proc.pid)
     _worker_of(proc)
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert (proc.returncode, stderr) == (130, "gsdb: interrupted\n")
-    assert _ended(children), "a process of the simulation outlived it"
+    assert all_ended(children, 10.0), "a process of the simulation outlived it"
     assert warehouse_fingerprint(db) == before
     assert not list(db.parent.glob(f".{db.name}.*.partial"))
 

@@ -14,11 +14,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_RUN, SCALESIM_DATA, cli_runner, query_rows, warehouse_fingerprint
+from conftest import EXAMPLE_RUN, SCALESIM_DATA, all_ended, child_processes, cli_runner, query_rows, warehouse_fingerprint
 
 import gainsight_db
 from gainsight_db.common.errors import GsdbError
@@ -170,36 +169,6 @@ def _first_point_ingested(proc: subprocess.Popen) -> str:
     return line
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
-    except OSError:
-        return False
-
-
-def _all_ended(pids: list[int], seconds: float = 5.0) -> bool:
-    """Whether every process of `pids` has ended (within a few seconds: they may be exiting)."""
-    deadline = time.monotonic() + seconds
-    while [pid for pid in pids if _running(pid)]:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from Linux /proc")
 def test_reduced_part_b_killed_half_way_runs_only_the_missing_points_when_started_again(tmp_path):
     """Part B (aspect ratios x dataflows) as one spec. Killed (SIGKILL) after its first point was
@@ -209,7 +178,7 @@ def test_reduced_part_b_killed_half_way_runs_only_the_missing_points_when_starte
     db = tmp_path / "wh" / "gainsight.duckdb"
     proc = _start(spec, db, "--jobs", "1")
     _first_point_ingested(proc)
-    workers = _children(proc.pid)
+    workers = child_processes(proc.pid)
     proc.kill()
     proc.communicate(timeout=30)  # its workers hold its stderr open until they end
     assert proc.returncode == -signal.SIGKILL
@@ -221,7 +190,7 @@ def test_reduced_part_b_killed_half_way_runs_only_the_missing_points_when_starte
     again = cli_runner(db)("sweep", spec, "--jobs", "2")
     assert again.stdout.startswith(f"sweep aspect: 6 points: {6 - len(kept)} ran, {len(kept)} skipped, 0 failed in ")
     assert _work_folders(db) == []
-    assert _all_ended(workers), "the killed sweep's workers ended with it"
+    assert all_ended(workers), "the killed sweep's workers ended with it"
     names = [f"aspect_{array}_{flow}" for array in ("4x16", "8x8", "16x4") for flow in ("os", "ws")]
     rows = query_rows(db, "SELECT p.point, r.name, p.array, p.dataflow, r.array_rows, r.array_cols FROM sweep_points p "
                      "JOIN runs r USING (run_id) ORDER BY p.point")
@@ -236,12 +205,12 @@ def test_ctrl_c_stops_the_workers_keeps_what_was_ingested_and_leaves_no_work_fol
     db = tmp_path / "wh" / "gainsight.duckdb"
     proc = _start(spec, db, "--jobs", "1")
     _first_point_ingested(proc)
-    workers = _children(proc.pid)
+    workers = child_processes(proc.pid)
     assert workers, "the sweep runs its points in worker processes"
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and stderr.splitlines()[-1] == "gsdb: interrupted", stderr
-    assert _all_ended(workers)
+    assert all_ended(workers)
     assert _work_folders(db) == []
     kept = query_rows(db, "SELECT count(*) FROM sweep_points")[0][0]
     assert 1 <= kept < 6 and query_rows(db, "SELECT count(*) FROM runs") == [(kept,)]
