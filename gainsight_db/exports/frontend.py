@@ -52,7 +52,8 @@ def frontend_report(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, An
     per_tech: dict[str, dict[str, Any]] = {}
     for tech in technologies:
         rows = {r["buffer"]: {k: r[k] for k in _PER_TECH} for r in memtech if r["technology"] == tech["technology"]}
-        missing = next((r["missing"] for r in memtech if r["technology"] == tech["technology"]), "")
+        # the buffers together: a figure unknown for any buffer (the row order of memtech is not defined)
+        missing = next((r["missing"] for r in memtech if r["technology"] == tech["technology"] and r["buffer"] == "all"), "")
         per_tech[tech["technology"]] = {
             "cell": tech["cell"],
             "figures": {r["buffer"]: {k: r[k] for k in _FIGURES} for r in figures
