@@ -267,14 +267,17 @@ def test_sram_figures_follow_each_buffers_size_at_the_chosen_node(gsdb, tmp_path
     assert refused.returncode == 1 and "node-nm 28 (run run): the SRAM figures over sizes are for 22, 32, 45, 65 nm" in refused.stderr
 
 
-FIGURES = """technology,cell,figure,value,unit,node_nm,size_bytes,buffer,kind,used,source,note
+# The reference SRAM of the figures files below: a size table at 44 nm, energies as single values.
+SRAM_FIGURES = """technology,cell,figure,value,unit,node_nm,size_bytes,buffer,kind,used,source,note
 sram,sram,area_um2_per_bit,1.0,um^2/bit,44,1024,,model,true,grid,
 sram,sram,area_um2_per_bit,3.0,um^2/bit,44,4096,,model,true,grid,
 sram,sram,read_pj_per_bit,2,pJ/bit,,,,user,true,test,
 sram,sram,write_pj_per_bit,3,pJ/bit,,,,user,true,test,
 sram,sram,refresh_pj_per_bit,0,pJ/bit,,,,user,true,test,
 sram,sram,leakage_pw_per_bit,5,pW/bit,,,,user,true,test,
-gc,gain_cell,retention_s,10e-9,s,,,,measured,true,test,
+"""
+
+FIGURES = SRAM_FIGURES + """gc,gain_cell,retention_s,10e-9,s,,,,measured,true,test,
 gc,gain_cell,area_um2_per_bit,0.8,um^2/bit,88,,,measured,true,test,
 gc,gain_cell,refresh_pj_per_bit,0.5,pJ/bit,,,,measured,true,test,
 gc,gain_cell,leakage_pw_per_bit,1,pW/bit,,,,measured,true,test,
@@ -470,14 +473,7 @@ def test_a_known_access_energy_counts_and_the_ratio_is_for_the_unknown_one(gsdb,
     assert all(r["energy_break_even_ratio"] is None and r["missing"] == "" for r in both if r["technology"] == "sram")
 
 
-FIGURES_ELSEWHERE = """technology,cell,figure,value,unit,node_nm,size_bytes,buffer,kind,used,source,note
-sram,sram,area_um2_per_bit,1.0,um^2/bit,44,1024,,model,true,grid,
-sram,sram,area_um2_per_bit,3.0,um^2/bit,44,4096,,model,true,grid,
-sram,sram,read_pj_per_bit,2,pJ/bit,,,,user,true,test,
-sram,sram,write_pj_per_bit,3,pJ/bit,,,,user,true,test,
-sram,sram,refresh_pj_per_bit,0,pJ/bit,,,,user,true,test,
-sram,sram,leakage_pw_per_bit,5,pW/bit,,,,user,true,test,
-gc,gain_cell,retention_s,10e-9,s,44,1024,,model,true,a table of retention over sizes,
+FIGURES_ELSEWHERE = SRAM_FIGURES + """gc,gain_cell,retention_s,10e-9,s,44,1024,,model,true,a table of retention over sizes,
 gc,gain_cell,retention_s,30e-9,s,44,4096,,model,true,a table of retention over sizes,
 af,sram,area_um2_per_bit,0.5,um^2/bit,22,65536,ifmap,model,true,a component's figures,
 af,sram,read_pj_per_bit,0.25,pJ/bit,22,65536,ifmap,model,true,a component's figures,
