@@ -164,9 +164,9 @@ class _ParsedAhead:
 def load_layer(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer: int,
                in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger | None = None,
                advance=None, ahead: _ParsedAhead | None = None) -> tuple[int, int]:
-    """Load one layer's six traces (from its trace files, or from SCALE-Sim's memory or shards): each
-    (layer, buffer)'s two traces are parsed together, its lifetimes and statistics derived from them,
-    and only then appended to accesses (scalesim_derived). `advance(size)` hears of each trace file
+    """Load one layer's six traces (from its trace files, checked by the caller, or from SCALE-Sim's
+    memory or shards): each (layer, buffer)'s two traces are parsed together, its lifetimes and
+    statistics derived from them, and only then appended to accesses (scalesim_derived). `advance(size)` hears of each trace file
     read; `ahead` parses the trace files ahead. Returns (accesses, rows loaded)."""
     accesses = rows_loaded = 0
     for buffer in BUFFERS:
@@ -174,10 +174,7 @@ def load_layer(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer
         for level in LEVELS:
             path = run_dir / f"layer{layer}" / trace_file_name(buffer, level)
             size = None
-            if in_memory is None:
-                if not path.is_file():
-                    what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
-                    raise GsdbError(f"{path}: {what}")
+            if in_memory is None:  # the caller checked every trace file before any was loaded
                 size = path.stat().st_size
                 if ledger is not None:
                     ledger.add(path)
@@ -250,9 +247,7 @@ def ingest_scalesim_run(
             rows_loaded += _insert_shapes(con, run_id, topology)
 
         if loaded:
-            if loaded.layers != layers:
-                raise GsdbError(f"{run_dir / 'COMPUTE_REPORT.csv'}: layers {layers} but SCALE-Sim simulated "
-                                f"layers {loaded.layers}")
+            _check_simulated_layers(run_dir, layers, loaded.layers)
             accesses = loaded.accesses
             rows_loaded += loaded.rows_loaded
         else:
@@ -286,6 +281,12 @@ def ingest_scalesim_run(
                         replaced, int(differences))
 
 
+def _check_simulated_layers(run_dir: Path, layers: list[int], simulated: list[int]) -> None:
+    """The layers of the reports must be those SCALE-Sim handed over."""
+    if simulated != layers:
+        raise GsdbError(f"{run_dir / 'COMPUTE_REPORT.csv'}: layers {layers} but SCALE-Sim simulated layers {simulated}")
+
+
 def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layers: list[int],
                  in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger,
                  progress: Progress) -> tuple[int, int]:
@@ -301,9 +302,7 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
         # Trace files are counted in bytes read; traces in memory, in layers ingested.
         progress.start(sum(path.stat().st_size for path in paths), f"ingesting {run_dir.name}", BYTES)
     else:
-        if in_memory.layers != layers:
-            raise GsdbError(f"{run_dir / 'COMPUTE_REPORT.csv'}: layers {layers} but SCALE-Sim simulated "
-                            f"layers {in_memory.layers}")
+        _check_simulated_layers(run_dir, layers, in_memory.layers)
         progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
     accesses = rows_loaded = 0
     # Trace files are parsed one ahead, while DuckDB derives and appends the previous one's accesses.

@@ -349,31 +349,11 @@ def matrix_accesses(matrix, where: str, level: str) -> TraceAccesses:
 
 
 def insert_accesses(con: duckdb.DuckDBPyConnection, found: TraceAccesses, run_id: int, layer: int, buffer: str,
-                    level: str, into: str = "accesses") -> None:
-    """Append one trace's accesses to `into` (accesses, or a table shaped like it)."""
+                    level: str) -> None:
+    """Append one trace's accesses to accesses."""
     import pyarrow as pa
 
     _trace_accesses = pa.table({"cycle": found.cycles, "addr": found.addrs})  # noqa: F841 (read by the query)
-    con.execute(f"INSERT INTO {into} SELECT {int(run_id)}, {int(layer)}, '{buffer}', '{level}', cycle, addr "
+    con.execute(f"INSERT INTO accesses SELECT {int(run_id)}, {int(layer)}, '{buffer}', '{level}', cycle, addr "
                 "FROM _trace_accesses")
 
-
-def load_trace(
-    con: duckdb.DuckDBPyConnection, path: Path, run_id: int, layer: int, buffer: str, level: str,
-    into: str = "accesses",
-) -> TraceStats:
-    """Insert one trace file's accesses into `into`; returns what was found in the file."""
-    found = read_trace(con, path, level)
-    insert_accesses(con, found, run_id, layer, buffer, level, into)
-    return found.stats
-
-
-def load_trace_matrix(
-    con: duckdb.DuckDBPyConnection, matrix, where: str, run_id: int, layer: int, buffer: str, level: str,
-    into: str = "accesses",
-) -> TraceStats:
-    """Insert the accesses of one trace held in memory as SCALE-Sim's matrix into `into`. The same rules
-    apply as to the file."""
-    found = matrix_accesses(matrix, where, level)
-    insert_accesses(con, found, run_id, layer, buffer, level, into)
-    return found.stats

@@ -6,7 +6,7 @@ and lets them go; the process that ingests the run reads them back from there. A
 IPC file, `layer<i>_<buffer>_<level>.arrow`, holding the matrix exactly as SCALE-Sim made it: one
 record batch with one column `row`, a fixed-size list per trace row (cycle first, then the
 addresses), of the matrix's own type. Nothing is converted on the way: the ingest reads each shard
-memory-mapped, as the same numpy matrix, and `load_trace_matrix` applies every trace rule to it
+memory-mapped, as the same numpy matrix, and `matrix_accesses` applies every trace rule to it
 exactly as to the matrix in SCALE-Sim's memory (`ShardTraces` takes the place of `InMemoryTraces`).
 """
 

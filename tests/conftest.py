@@ -287,3 +287,23 @@ def all_ended(pids: list[int], seconds: float = 5.0) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+# One trace into accesses --------------------------------------------------------------------------
+def load_trace(con, path, run_id: int, layer: int, buffer: str, level: str):
+    """Append one trace file's accesses to accesses, as the ingest reads them; what was found in it."""
+    from gainsight_db.loaders.scalesim_traces import insert_accesses, read_trace
+
+    found = read_trace(con, path, level)
+    insert_accesses(con, found, run_id, layer, buffer, level)
+    return found.stats
+
+
+def load_trace_matrix(con, matrix, where: str, run_id: int, layer: int, buffer: str, level: str):
+    """Append the accesses of one trace held as SCALE-Sim's matrix to accesses, as the ingest reads
+    them (the same rules as the file); what was found in it."""
+    from gainsight_db.loaders.scalesim_traces import insert_accesses, matrix_accesses
+
+    found = matrix_accesses(matrix, where, level)
+    insert_accesses(con, found, run_id, layer, buffer, level)
+    return found.stats

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import load_trace, load_trace_matrix
 
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders.scalesim_derived import load_buffer
-from gainsight_db.loaders.scalesim_traces import load_trace, load_trace_matrix, matrix_accesses
+from gainsight_db.loaders.scalesim_traces import matrix_accesses
 from gainsight_db.warehouse.connection import open_warehouse
 
 # SCALE-Sim's own writers: SRAM traces with '%i', DRAM traces (read/write buffers) with '%s'.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EXAMPLE_RUN, copy_run, warehouse_fingerprint
+from conftest import EXAMPLE_RUN, copy_run, load_trace_matrix, warehouse_fingerprint
 from tiny_runs import make_run
 
 from gainsight_db.common.sql_text import quote_literal
@@ -237,7 +237,6 @@ def test_dram_matrix_value_that_is_not_an_integer_is_refused(value, db):
     """In memory (gsdb simulate) a DRAM value is taken as SCALE-Sim's '%s' would write it, so the
     same values are refused; an SRAM value is truncated, as its '%i' does."""
     import numpy as np
-    from gainsight_db.loaders.scalesim_traces import load_trace_matrix
 
     from gainsight_db.common.errors import GsdbError
     from gainsight_db.warehouse.connection import open_warehouse
