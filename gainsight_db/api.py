@@ -250,8 +250,9 @@ class Warehouse:
     ) -> IngestResult:
         """Run SCALE-Sim (v3) on a topology and config and ingest the result, its traces handed over
         layer by layer: SCALE-Sim runs in a worker process (started with `spawn`; the calling script
-        is not run again in it), and each layer is loaded here while it simulates the next. The config may be changed first: `array` ("32x16" or (32, 16)), `sram_kb` (all three
-        buffers, KiB), `dataflow` ("os", "ws" or "is"), `bandwidth` (words per cycle; USER mode).
+        is not run again in it), and each layer is loaded here while it simulates the next. The
+        config may be changed first: `array` ("32x16" or (32, 16)), `sram_kb` (all three buffers,
+        KiB), `dataflow` ("os", "ws" or "is"), `bandwidth` (words per cycle; USER mode).
         A run simulated earlier from the same inputs (effective config, topology, scalesim version) is
         replaced. The run is named `name`, refused if another run has it, or else after the config's
         run_name, made unique if another run has it (a warning says how). SCALE-Sim writes into `out`
