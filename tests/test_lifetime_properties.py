@@ -77,6 +77,32 @@ def test_views_equal_the_reference_on_random_traces(scratch, accesses):
     assert {(lay, b, k): (n, r) for lay, b, k, n, r in bins} == histogram(lifetimes)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(access, max_size=40), st.sampled_from([1, 700_000_000]))
+def test_generations_found_in_two_steps_equal_those_of_the_sql_definition(scratch, accesses, spread):
+    """Property: the generations ingest stores (simple addresses found in numpy, the others by
+    _generations_of) are exactly those _generations_of finds over all of a layer and buffer's accesses,
+    whether the addresses are close together or far apart (`spread` multiplies them)."""
+    con = scratch
+    accesses = [(layer, buffer, level, cycle, addr * spread) for layer, buffer, level, cycle, addr in accesses]
+    con.execute("DELETE FROM accesses")
+    con.execute("DELETE FROM compute_report")
+    con.executemany("INSERT INTO compute_report (run_id, layer, total_cycles) VALUES (1, ?, 20)", [(0,), (1,)])
+    if accesses:
+        con.executemany("INSERT INTO accesses VALUES (1, ?, ?, ?, ?, ?)", accesses)
+    derive_run(con, 1)
+    stored = con.execute("SELECT layer, buffer::VARCHAR, addr, write_cycle, reads, last_read_cycle "
+                         "FROM _generations ORDER BY ALL").fetchall()
+    defined = []
+    for layer in (0, 1):
+        for buffer in BUFFERS:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _these AS SELECT level, cycle, addr FROM accesses "
+                        f"WHERE layer = {layer} AND buffer = '{buffer}'")
+            defined += con.execute(f"SELECT layer, buffer::VARCHAR, addr, write_cycle, reads, last_read_cycle "
+                                   f"FROM _generations_of('_these', 1, {layer}, '{buffer}')").fetchall()
+    assert stored == sorted(defined, key=lambda row: tuple((v is None, v) for v in row))
+
+
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory):
     con = open_warehouse(tmp_path_factory.mktemp("samples") / "w.duckdb")

@@ -22,7 +22,7 @@ from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 MIGRATIONS: dict[int, list] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
@@ -61,6 +61,9 @@ MIGRATIONS: dict[int, list] = {
         "ALTER TABLE _layer_stats DROP COLUMN IF EXISTS read_freq_pct",
         "ALTER TABLE _layer_stats DROP COLUMN IF EXISTS write_freq_pct",
     ],
+    # 14 finds most generations in numpy at ingest and gives _layer_stats_of the access counts
+    # instead of the accesses (macros only)
+    13: [],
 }
 # A migration step is an SQL statement, or a function of the connection for steps that depend on
 # what the warehouse holds.
