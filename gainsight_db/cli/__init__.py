@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import sys
+import threading
+
+# Set once Ctrl-C has been pressed: any error after it is the interruption's doing (a query stopped
+# half-way, or a KeyboardInterrupt raised inside a DuckDB callback and reported as DuckDB's error),
+# so the command ends as interrupted rather than with that error.
+_CTRL_C = threading.Event()
 
 
 def _interrupt_queries_on_ctrl_c() -> None:
@@ -11,7 +17,6 @@ def _interrupt_queries_on_ctrl_c() -> None:
     queries of the open warehouses at once; the command then ends as interrupted."""
     import os
     import signal
-    import threading
 
     try:
         read_end, write_end = os.pipe()
@@ -23,6 +28,7 @@ def _interrupt_queries_on_ctrl_c() -> None:
     def watch() -> None:
         while True:
             if signal.SIGINT in os.read(read_end, 64):
+                _CTRL_C.set()
                 options = sys.modules.get("gainsight_db.cli.options")  # not imported yet: nothing open
                 for wh in list(getattr(options, "OPENED", ())):
                     try:
@@ -63,10 +69,9 @@ def _run() -> None:
             if code == 130:
                 _interrupted()
             sys.exit(code)
-    except GsdbError as err:
-        typer.echo(f"gsdb: error: {err}", err=True)
-        sys.exit(1)
-    except duckdb.Error as err:
+    except (GsdbError, duckdb.Error) as err:
+        if _CTRL_C.wait(0.05):  # (the watching thread may not have run yet)
+            _interrupted()
         typer.echo(f"gsdb: error: {err}", err=True)
         sys.exit(1)
     except RuntimeError as err:
