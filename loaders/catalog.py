@@ -17,6 +17,9 @@ from gainsight_db.common.version import __version__
 _CATALOG_TABLES = ("runs", "ingests")
 # Tables whose rows of a run stay when the run is replaced by a simulation of the same inputs.
 _KEPT_FOR_THE_SAME_INPUTS = ("sweep_points",)
+# Tables without run_id whose rows belong to a run through the rows of a table with one: per table,
+# (its key, the table holding that key with the run_id, the name users know the rows by).
+HELD_THROUGH = {"_accesses": ("trace_id", "trace_files", "accesses")}
 
 
 @cache
@@ -72,6 +75,7 @@ def claim_run_id(
         next_id = one_row(con, "SELECT coalesce(max(run_id), 0) + 1 FROM runs")[0]
         return int(next_id), False
     run_id = int(row[0])
+    _delete_held_rows(con, run_id)
     for table in fact_tables(con):
         if same_inputs and table in _KEPT_FOR_THE_SAME_INPUTS:
             continue
@@ -81,10 +85,24 @@ def claim_run_id(
     return run_id, True
 
 
-def remove_run(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, int]:
-    """Delete every row of a run, in every table that carries run_id (its runs and ingests rows too);
-    the rows deleted per table (tables without any left out). The caller owns the transaction."""
+def _delete_held_rows(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, int]:
+    """Delete a run's rows of the HELD_THROUGH tables (before the rows that hold them); the rows
+    deleted, per the name users know them by."""
     removed = {}
+    for table, (key, holder, known_as) in HELD_THROUGH.items():
+        key, holder = quote_identifier(key), quote_identifier(holder)
+        rows = con.execute(f"DELETE FROM {quote_identifier(table)} WHERE {key} IN "
+                           f"(SELECT {key} FROM {holder} WHERE run_id = ?)", [run_id]).fetchall()[0][0]
+        if rows:
+            removed[known_as] = int(rows)
+    return removed
+
+
+def remove_run(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, int]:
+    """Delete every row of a run, in every table that carries run_id (its runs and ingests rows too)
+    and in the tables whose rows belong to it through those (HELD_THROUGH); the rows deleted per
+    table (tables without any left out). The caller owns the transaction."""
+    removed = _delete_held_rows(con, run_id)
     for table in run_tables(con):
         rows = con.execute(f"DELETE FROM {quote_identifier(table)} WHERE run_id = ?", [run_id]).fetchall()[0][0]
         if rows:

@@ -30,7 +30,9 @@ class FileLedger:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gsdb-sha256")
         self._files: dict[Path, tuple[int, Future[str]]] = {}
 
-    def add(self, path: Path) -> None:
+    def add(self, path: Path, sha256: str | None = None) -> None:
+        """Record a file; `sha256`, the hash of its bytes when the reader made it as it read them
+        (else it is read again and hashed here)."""
         path = Path(path).resolve()
         if path in self._files:
             return
@@ -38,7 +40,12 @@ class FileLedger:
             size = path.stat().st_size
         except OSError as err:
             raise GsdbError(f"{path}: cannot read: {err.strerror}") from err
-        self._files[path] = (size, self._pool.submit(sha256_of, path))
+        if sha256 is None:
+            digest = self._pool.submit(sha256_of, path)
+        else:
+            digest = Future()
+            digest.set_result(sha256)
+        self._files[path] = (size, digest)
 
     def entries(self) -> list[dict[str, object]]:
         """[{path, size_bytes, sha256}] for every file added, waiting for the hashes."""

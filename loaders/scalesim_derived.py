@@ -5,29 +5,36 @@ At ingest they are derived from the accesses of that layer and buffer's two trac
 arrays), before the accesses are appended to `accesses`: nothing is staged or copied on the way, and
 each step sees only one layer and buffer (it fits in memory whatever the size of the run).
 
-**Generations.** `_generations_of` (sql/lifetimes) defines them for any accesses. Most addresses are
-simple: written in one cycle, every read at or after that write, so the address is one generation
-(its write cycle, its reads, its last read). Those are found here from per-address figures computed
-in numpy over dense address indices (a minimum, maximum and count per address, no sort); the accesses
-of every other address (written in two or more cycles, read before the write, or never written) go
-through `_generations_of` in DuckDB, which handles all cases. What `_generations_of` would make of a
-simple address is exactly that one generation, so the split changes nothing (tests check it against
-a plain reference on random traces).
+**Generations.** `_generations_of` (sql/lifetimes) defines them: per address, one per distinct write
+cycle, owning every read from that cycle on until the next write; a read before any write is an
+orphan, kept per (address, cycle). They are found here in numpy, where a layer's accesses already
+are, two ways:
+- most addresses are simple: written in one cycle, every read at or after that write, so the address
+  is one generation (its write cycle, its reads, its last read). They are found from per-address
+  figures over dense address indices (a minimum, maximum and count per address; no sort);
+- the accesses of every other address (written in two or more cycles, read before the write, or never
+  written) are keyed (address, cycle): the distinct write keys are sorted, and each read is owned by
+  the last write key at or before its own within its address (a binary search).
+Tests hold both to `_generations_of` and to a plain reference, on random traces.
 
 **Statistics.** `_layer_stats_of` computes the lifetime figures from the generations (an Arrow table)
-in DuckDB; the access counts it is given (reads, writes, distinct cycles with a read or a write) are
-counted here, over the traces' cycle arrays.
+in DuckDB; the access counts it is given (reads, writes, distinct cycles with a read or a write,
+distinct addresses) are counted here.
 
 Which trace level is a write into a buffer is `_is_write` (sql/lifetimes), asked of DuckDB.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
 from gainsight_db.loaders.scalesim_traces import insert_accesses
 
 from gainsight_db.common.buffers import BUFFERS, LEVELS
+from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.numpy_arrow import arrow_array, arrow_table
 from gainsight_db.common.results import one_row
 
 # Dense address indices are used while an address range is at most this many times the accesses
@@ -36,17 +43,42 @@ _DENSE_FACTOR = 4
 _DENSE_SLACK = 1 << 16
 
 
-def _levels_by_role(con: duckdb.DuckDBPyConnection, buffer: str) -> tuple[str, str]:
-    """(the level whose accesses write into `buffer`, the level whose accesses read it)."""
-    sram_writes, dram_writes = one_row(con, "SELECT _is_write(?, 'sram'), _is_write(?, 'dram')", [buffer, buffer])
-    if sram_writes == dram_writes:
-        raise RuntimeError(f"_is_write makes both levels of {buffer} {'writes' if sram_writes else 'reads'}")
-    return ("sram", "dram") if sram_writes else ("dram", "sram")
+@dataclass
+class BufferFigures:
+    """What numpy finds of one (layer, buffer)'s accesses before DuckDB sees them: its generations and
+    its access counts."""
+
+    generations: object  # Arrow table: addr, write_cycle, reads, last_read_cycle
+    reads: int
+    writes: int
+    read_active_cycles: int
+    write_active_cycles: int
+    footprint_words: int
+
+
+def write_levels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Per buffer, the trace level whose accesses write into it (the other level's read it)."""
+    levels = {}
+    for buffer in BUFFERS:
+        sram_writes, dram_writes = one_row(con, "SELECT _is_write(?, 'sram'), _is_write(?, 'dram')", [buffer, buffer])
+        if sram_writes == dram_writes:
+            raise RuntimeError(f"_is_write makes both levels of {buffer} {'writes' if sram_writes else 'reads'}")
+        levels[buffer] = "sram" if sram_writes else "dram"
+    return levels
+
+
+def _roles(traces: dict, write_level: str):
+    """(the write accesses, the read accesses), each (cycles, addrs)."""
+    import numpy as np
+
+    empty = (np.zeros(0, np.int32), np.zeros(0, np.int32))
+    read_level = next(level for level in LEVELS if level != write_level)
+    return traces.get(write_level, empty), traces.get(read_level, empty)
 
 
 def _address_indices(write_addrs, read_addrs):
-    """Each access's address as an index from 0, and the address of each index (None when the
-    indices are the addresses less their minimum)."""
+    """Each access's address as an index from 0, the lowest address and, when the indices are not
+    the addresses less the lowest, the address of each index."""
     import numpy as np
 
     both = len(write_addrs) + len(read_addrs)
@@ -69,39 +101,14 @@ def _lowest_highest(indices, cycles, size: int):
     return lowest, highest
 
 
-def _simple_generations(writes, reads):
-    """The generations of the simple addresses (see the module's doc) as an Arrow table (addr,
-    write_cycle, reads, last_read_cycle), the masks of the write and read accesses of every other
-    address, and how many distinct addresses are read or written."""
+def _generation_table(addr, write_cycle, reads, last_read_cycle, no_write, no_read):
     import numpy as np
 
-    (write_cycles, write_addrs), (read_cycles, read_addrs) = writes, reads
-    if not len(write_addrs) and not len(read_addrs):
-        empty = np.zeros(0, bool)
-        return _generation_table([], [], [], [], None), empty, empty, 0
-    write_index, read_index, low, addresses = _address_indices(write_addrs, read_addrs)
-    size = (int(max(write_index.max(initial=-1), read_index.max(initial=-1))) + 1)
-    first_write, last_write = _lowest_highest(write_index, write_cycles, size)
-    first_read, last_read = _lowest_highest(read_index, read_cycles, size)
-    read_count = np.bincount(read_index, minlength=size)
-    written = first_write <= last_write
-    simple = written & (first_write == last_write) & ((read_count == 0) | (first_read >= first_write))
-    where = np.flatnonzero(simple)
-    simple_addrs = (where + low).astype(np.int32) if addresses is None else addresses[where].astype(np.int32)
-    counts = read_count[where]
-    table = _generation_table(simple_addrs, first_write[where], counts, last_read[where], counts == 0)
-    footprint = int(np.count_nonzero(written | (read_count > 0)))
-    return table, ~simple[write_index], ~simple[read_index], footprint
-
-
-def _generation_table(addr, write_cycle, reads, last_read_cycle, no_read):
-    import pyarrow as pa
-
-    return pa.table({
-        "addr": pa.array(addr, pa.int32()),
-        "write_cycle": pa.array(write_cycle, pa.int32()),
-        "reads": pa.array(reads, pa.int64()),
-        "last_read_cycle": pa.array(last_read_cycle, pa.int32(), mask=no_read),
+    return arrow_table({
+        "addr": np.asarray(addr, np.int32),
+        "write_cycle": arrow_array(np.asarray(write_cycle, np.int32), no_write),
+        "reads": np.asarray(reads, np.int64),
+        "last_read_cycle": arrow_array(np.asarray(last_read_cycle, np.int32), no_read),
     })
 
 
@@ -117,53 +124,105 @@ def _distinct(cycles) -> int:
     return len(np.unique(cycles))
 
 
-def _generations(con: duckdb.DuckDBPyConnection, writes, reads, levels: tuple[str, str], run_id: int, layer: int,
-                 buffer: str):
-    """Every generation of one (run, layer, buffer), as an Arrow table (addr, write_cycle, reads,
-    last_read_cycle), and how many distinct addresses are read or written."""
+def _sorted_distinct(keys):
+    """The distinct values of `keys`, sorted, and how often each occurs. A stable sort: a trace's keys
+    come in long ascending runs, which it merges rather than sorts."""
     import numpy as np
-    import pyarrow as pa
 
-    simple, other_writes, other_reads, footprint = _simple_generations(writes, reads)
-    if not other_writes.any() and not other_reads.any():
-        return simple, footprint
-    names = pa.array(LEVELS)
-    _other_accesses = pa.Table.from_batches([  # noqa: F841 (read by the query)
-        pa.record_batch({
-            "level": pa.DictionaryArray.from_arrays(np.full(int(mask.sum()), LEVELS.index(level), np.int8), names),
-            "cycle": cycles[mask],
-            "addr": addrs[mask],
-        })
-        for (cycles, addrs), mask, level in ((writes, other_writes, levels[0]), (reads, other_reads, levels[1]))
-    ])
-    others = con.sql(f"SELECT addr, write_cycle, reads, last_read_cycle FROM _generations_of("
-                     f"'_other_accesses', {int(run_id)}, {int(layer)}, '{buffer}')").to_arrow_table()
-    return pa.concat_tables([simple, others.cast(simple.schema)]), footprint
+    keys = np.sort(keys, kind="stable")
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.intp)
+    return keys[starts], np.diff(np.r_[starts, len(keys)])
 
 
-def derive_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, traces: dict) -> None:
+def _ordered_generations(write_index, write_cycles, read_index, read_cycles):
+    """The generations of any accesses (address indices and cycles of the writes and of the reads):
+    (index, write_cycle, reads, last_read_cycle, no_write, no_read), numpy arrays. Writes and reads
+    are keyed (index, cycle) and sorted; each read is owned by the last write key at or before its own
+    within its address (a binary search), and a generation's last read is the last key it owns."""
+    import numpy as np
+
+    cycles = np.concatenate([write_cycles, read_cycles])
+    low = int(cycles.min())
+    span = int(cycles.max()) - low + 1
+    top = int(max(write_index.max(initial=0), read_index.max(initial=0))) + 1
+    if top * span >= 2**62:
+        raise GsdbError(f"{top:,} addresses over {span:,} cycles are too many to key in 64 bits")
+    written, _ = _sorted_distinct(write_index.astype(np.int64) * span + (write_cycles.astype(np.int64) - low))
+    reads = np.sort(read_index.astype(np.int64) * span + (read_cycles.astype(np.int64) - low), kind="stable")
+    owner = np.searchsorted(written, reads, side="right") - 1  # the last write key at or before
+    owned = owner >= 0
+    owned[owned] = written[owner[owned]] // span == reads[owned] // span  # ... of the read's own address
+    owners, owned_reads = owner[owned], reads[owned]  # both ascending
+    served = np.bincount(owners, minlength=len(written))
+    last = np.zeros(len(written), np.int64)
+    ends = np.flatnonzero(np.r_[owners[1:] != owners[:-1], True]) if len(owners) else np.zeros(0, np.intp)
+    last[owners[ends]] = owned_reads[ends] % span + low
+    orphans, orphan_reads = _sorted_distinct(reads[~owned])  # kept per (address, cycle)
+    return (np.concatenate([written, orphans]) // span,
+            np.concatenate([written % span + low, np.zeros(len(orphans), np.int64)]),
+            np.concatenate([served, orphan_reads]),
+            np.concatenate([last, orphans % span + low]),
+            np.concatenate([np.zeros(len(written), bool), np.ones(len(orphans), bool)]),
+            np.concatenate([served == 0, np.zeros(len(orphans), bool)]))
+
+
+def buffer_figures(traces: dict, write_level: str) -> BufferFigures:
+    """What numpy finds of one (layer, buffer)'s accesses (`traces`: level -> (cycles, addrs), numpy
+    int32 arrays in trace order; a missing level has none; `write_level` from write_levels). Needs no
+    connection: it may run in another thread while DuckDB stores the previous buffer."""
+    import numpy as np
+
+    writes, reads = _roles(traces, write_level)
+    (write_cycles, write_addrs), (read_cycles, read_addrs) = writes, reads
+    counts = dict(reads=len(read_addrs), writes=len(write_addrs), read_active_cycles=_distinct(read_cycles),
+                  write_active_cycles=_distinct(write_cycles))
+    if not len(write_addrs) and not len(read_addrs):
+        return BufferFigures(_generation_table([], [], [], [], None, None), footprint_words=0, **counts)
+    write_index, read_index, low, addresses = _address_indices(write_addrs, read_addrs)
+    size = int(max(write_index.max(initial=-1), read_index.max(initial=-1))) + 1
+    first_write, last_write = _lowest_highest(write_index, write_cycles, size)
+    first_read, last_read = _lowest_highest(read_index, read_cycles, size)
+    read_count = np.bincount(read_index, minlength=size)
+    written = first_write <= last_write
+    simple = written & (first_write == last_write) & ((read_count == 0) | (first_read >= first_write))
+    index = np.flatnonzero(simple)
+    served = read_count[index]
+    parts = [(index, first_write[index], served, last_read[index], np.zeros(len(index), bool), served == 0)]
+    other_writes, other_reads = ~simple[write_index], ~simple[read_index]
+    if other_writes.any() or other_reads.any():
+        parts.append(_ordered_generations(write_index[other_writes], write_cycles[other_writes],
+                                          read_index[other_reads], read_cycles[other_reads]))
+    index, write_cycle, reads, last_read_cycle, no_write, no_read = (np.concatenate(c) for c in zip(*parts))
+    addr = index + low if addresses is None else addresses[index]
+    return BufferFigures(_generation_table(addr, write_cycle, reads, last_read_cycle, no_write, no_read),
+                         footprint_words=int(np.count_nonzero(written | (read_count > 0))), **counts)
+
+
+def derive_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, traces: dict,
+                  write_level: str, figures: BufferFigures | None = None) -> None:
     """Add one (run, layer, buffer)'s generations and statistics, from its traces' accesses
-    (`traces`: level -> (cycles, addrs), numpy int32 arrays in trace order; a missing level has none)."""
-    import numpy as np
-
-    empty = (np.zeros(0, np.int32), np.zeros(0, np.int32))
-    levels = _levels_by_role(con, buffer)
-    writes, reads = (traces.get(level, empty) for level in levels)
-    _layer_generations, footprint = _generations(con, writes, reads, levels, run_id, layer, buffer)  # noqa: F841
+    (`traces`: level -> (cycles, addrs), as for buffer_figures) and, if already found, their
+    `figures`."""
+    figures = figures or buffer_figures(traces, write_level)
+    _layer_generations = figures.generations  # noqa: F841 (read by the queries)
     key = f"{int(run_id)}, {int(layer)}, '{buffer}'"
     con.execute(f"INSERT INTO _generations SELECT {key}, addr, write_cycle, reads, last_read_cycle "
                 "FROM _layer_generations")
-    counts = f"{len(reads[0])}, {len(writes[0])}, {_distinct(reads[0])}, {_distinct(writes[0])}, {footprint}"
+    counts = ", ".join(str(int(n)) for n in (figures.reads, figures.writes, figures.read_active_cycles,
+                                            figures.write_active_cycles, figures.footprint_words))
     con.execute(f"INSERT INTO _layer_stats BY NAME SELECT * FROM _layer_stats_of('_layer_generations', {key}, "
                 f"{counts})")
 
 
-def load_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, traces: dict) -> None:
+def load_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, traces: dict,
+                write_level: str, figures: BufferFigures | None = None) -> None:
     """Derive one (run, layer, buffer)'s generations and statistics from its traces' accesses
-    (`traces`: level -> TraceAccesses), then append the accesses to accesses."""
-    derive_buffer(con, run_id, layer, buffer, {level: (found.cycles, found.addrs) for level, found in traces.items()})
-    for level, found in traces.items():
-        insert_accesses(con, found, run_id, layer, buffer, level)
+    (`traces`: level -> (trace_id, TraceAccesses), each trace recorded in trace_files; `figures` as
+    for derive_buffer), then append the accesses to accesses."""
+    derive_buffer(con, run_id, layer, buffer, {level: (found.cycles, found.addrs) for level, (_, found) in
+                                               traces.items()}, write_level, figures)
+    for trace_id, found in traces.values():
+        insert_accesses(con, found, trace_id)
 
 
 def derive_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
@@ -173,6 +232,7 @@ def derive_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     for table in ("_generations", "_layer_stats"):
         con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
     layers = con.execute("SELECT layer FROM compute_report WHERE run_id = ? ORDER BY layer", [run_id]).fetchall()
+    writing = write_levels(con)
     for (layer,) in layers:
         for buffer in BUFFERS:
             traces = {}
@@ -180,7 +240,7 @@ def derive_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
                 found = con.execute("SELECT cycle, addr FROM accesses WHERE run_id = ? AND layer = ? AND buffer = ? "
                                     "AND level = ?", [run_id, layer, buffer, level]).fetchnumpy()
                 traces[level] = tuple(np.asarray(found[c], np.int32) for c in ("cycle", "addr"))
-            derive_buffer(con, run_id, layer, buffer, traces)
+            derive_buffer(con, run_id, layer, buffer, traces, writing[buffer])
 
 
 def derive_all(con: duckdb.DuckDBPyConnection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import duckdb
 from gainsight_db.loaders import catalog
 from gainsight_db.loaders.provenance import FileLedger
-from gainsight_db.loaders.scalesim_derived import load_buffer
+from gainsight_db.loaders.scalesim_derived import BufferFigures, buffer_figures, load_buffer, write_levels
 from gainsight_db.loaders.scalesim_inputs import (
     RunConfig,
     Topology,
@@ -29,10 +30,10 @@ from gainsight_db.loaders.scalesim_reports import (
     report_format_version,
 )
 from gainsight_db.loaders.scalesim_traces import (
-    TraceAccesses,
     matrix_accesses,
     parse_as_written,
     read_trace,
+    record_trace,
     trace_file_name,
 )
 
@@ -130,30 +131,41 @@ def claim_simulated_run(con: duckdb.DuckDBPyConnection, run_dir: Path, simulated
     return LoadedTraces(run_id, replaced, started_at)
 
 
-class _ParsedAhead:
-    """Trace files parsed one ahead, in a thread, while DuckDB works on the previous one: `take(path,
-    level)` (called for the files in the order given) returns what `parse_as_written` made of the
-    file (None for a file it leaves to `read_trace`) and starts on the next."""
+class _BuffersAhead:
+    """Each (layer, buffer)'s two trace files parsed, and what numpy finds of their accesses
+    (buffer_figures), up to `depth` buffers ahead in as many threads, while DuckDB stores the buffer
+    before them (pyarrow and numpy release the GIL). `take(layer, buffer)`, called in the order given,
+    returns ({level: what `parse_as_written` made of the file, None for a file it leaves to
+    `read_trace`}, the figures, or None unless both files were parsed) and starts on the next
+    buffer."""
 
-    def __init__(self, files: list[tuple[Path, str]]) -> None:
-        self._files = list(files)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gsdb-parse")
+    def __init__(self, run_dir: Path, buffers: list[tuple[int, str]], writing: dict[str, str], depth: int = 2) -> None:
+        self._run_dir = run_dir
+        self._buffers = list(buffers)
+        self._writing = writing
+        self._pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="gsdb-parse")
+        self._ahead: deque[tuple[tuple[int, str], Future]] = deque()
         self._next = 0
-        self._ahead: Future | None = None
-        self._submit()
+        for _ in range(depth):
+            self._submit()
+
+    def _parse(self, layer: int, buffer: str):
+        found = {level: parse_as_written(self._run_dir / f"layer{layer}" / trace_file_name(buffer, level), level)
+                 for level in LEVELS}
+        if any(parsed is None for parsed in found.values()):
+            return found, None
+        return found, buffer_figures({level: (f.cycles, f.addrs) for level, f in found.items()}, self._writing[buffer])
 
     def _submit(self) -> None:
-        if self._next < len(self._files):
-            self._ahead = self._pool.submit(parse_as_written, *self._files[self._next])
+        if self._next < len(self._buffers):
+            key = self._buffers[self._next]
+            self._ahead.append((key, self._pool.submit(self._parse, *key)))
             self._next += 1
-        else:
-            self._ahead = None
 
-    def take(self, path: Path, level: str) -> TraceAccesses | None:
-        expected = self._files[self._next - 1] if self._ahead is not None else None
-        if expected != (path, level):
-            raise RuntimeError(f"trace files taken out of order: {path}")
-        found = self._ahead.result()
+    def take(self, layer: int, buffer: str) -> tuple[dict, BufferFigures | None]:
+        if not self._ahead or self._ahead[0][0] != (layer, buffer):
+            raise RuntimeError(f"trace files taken out of order: layer {layer} {buffer}")
+        found = self._ahead.popleft()[1].result()
         self._submit()
         return found
 
@@ -163,37 +175,40 @@ class _ParsedAhead:
 
 def load_layer(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer: int,
                in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger | None = None,
-               advance=None, ahead: _ParsedAhead | None = None) -> tuple[int, int]:
+               advance=None, ahead: _BuffersAhead | None = None,
+               writing: dict[str, str] | None = None) -> tuple[int, int]:
     """Load one layer's six traces (from its trace files, checked by the caller, or from SCALE-Sim's
     memory or shards): each (layer, buffer)'s two traces are parsed together, its lifetimes and
-    statistics derived from them, and only then appended to accesses (scalesim_derived). `advance(size)` hears of each trace file
-    read; `ahead` parses the trace files ahead. Returns (accesses, rows loaded)."""
+    statistics derived from them, and only then appended to accesses (scalesim_derived).
+    `advance(size)` hears of each trace file read; `ahead` parses the trace files ahead; `writing` is
+    write_levels(con), asked for if not given. Returns (accesses, rows loaded)."""
+    writing = writing or write_levels(con)
     accesses = rows_loaded = 0
     for buffer in BUFFERS:
+        parsed, figures = ahead.take(layer, buffer) if ahead is not None else ({}, None)
         found = {}
         for level in LEVELS:
             path = run_dir / f"layer{layer}" / trace_file_name(buffer, level)
             size = None
             if in_memory is None:  # the caller checked every trace file before any was loaded
                 size = path.stat().st_size
+                trace = read_trace(con, path, level, parsed.get(level))
                 if ledger is not None:
-                    ledger.add(path)
-                found[level] = read_trace(con, path, level, ahead.take(path, level) if ahead else None)
+                    ledger.add(path, trace.sha256)
             else:
                 matrix = in_memory.take(layer, buffer, level)
-                found[level] = matrix_accesses(matrix, f"{path} (in memory)", level)
+                trace = matrix_accesses(matrix, f"{path} (in memory)", level)
                 del matrix
-            stats = found[level].stats
-            con.execute(
-                "INSERT INTO trace_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, layer, buffer, level, str(path), size, stats.trace_rows, stats.accesses,
-                 stats.empty_slots, stats.empty_cells, stats.padding_cells, "csv" if in_memory is None else "memory"],
-            )
+            stats = trace.stats
+            trace_id = record_trace(con, run_id, layer, buffer, level, path, size, stats,
+                                    "csv" if in_memory is None else "memory")
+            found[level] = (trace_id, trace)
             accesses += stats.accesses
             rows_loaded += stats.accesses + 1
             if advance is not None and size is not None:
                 advance(size)
-        load_buffer(con, run_id, layer, buffer, found)
+        del parsed
+        load_buffer(con, run_id, layer, buffer, found, writing[buffer], figures)
     return accesses, rows_loaded
 
 
@@ -305,12 +320,15 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
         _check_simulated_layers(run_dir, layers, in_memory.layers)
         progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
     accesses = rows_loaded = 0
-    # Trace files are parsed one ahead, while DuckDB derives and appends the previous one's accesses.
-    ahead = _ParsedAhead(files) if in_memory is None else None
+    writing = write_levels(con)
+    # Trace files are parsed a buffer ahead, while DuckDB stores the previous buffer's accesses.
+    ahead = _BuffersAhead(run_dir, [(layer, buffer) for layer in layers for buffer in BUFFERS], writing) \
+        if in_memory is None else None
     try:
         for layer in layers:
             progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
-            found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance, ahead)
+            found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance, ahead,
+                                     writing)
             accesses += found
             rows_loaded += rows
             if in_memory is not None:

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 from gainsight_db.loaders.input_files import literal_path, named_in, read_head
 
 from gainsight_db.common.errors import GsdbError
+from gainsight_db.common.numpy_arrow import arrow_table
 from gainsight_db.common.sql_text import one_line, quote_literal
 
 _SNIFF_BYTES = 1 << 16
@@ -78,6 +79,7 @@ class TraceAccesses:
     cycles: object  # numpy int32
     addrs: object  # numpy int32
     stats: TraceStats
+    sha256: str | None = None  # of the file's bytes, when they were hashed as they were parsed
 
 
 def _check_file(path: Path) -> int:
@@ -198,41 +200,67 @@ def _padding(cells, present):
 
 
 def trace_accesses(values, level: str, where: str) -> TraceAccesses:
-    """The accesses of one trace given as a float matrix (column 0 the cycle, NaN an empty cell): every
-    rule of what is an access, for files and matrices alike. Errors name `where`."""
+    """The accesses of one trace given as a matrix (column 0 the cycle): every rule of what is an
+    access, for files and matrices alike. A float matrix marks an empty cell with NaN; an integer one
+    (a file as SCALE-Sim writes it) has none. Errors name `where`."""
     import numpy as np
 
     cycle, cells = values[:, 0], values[:, 1:]
-    missing_cycle = int(np.isnan(cycle).sum())
-    if missing_cycle:
-        raise GsdbError(f"{where}: {missing_cycle} row(s) have no cycle in column 1")
-    present = ~np.isnan(cells)
-    idle = present & (cells == -1)
-    accesses = present & ~idle
-    padding = _padding(cells, present) if level == "dram" else None
-    if padding is not None:
+    present = None  # every cell holds a value
+    if values.dtype.kind == "f":
+        missing_cycle = int(np.isnan(cycle).sum())
+        if missing_cycle:
+            raise GsdbError(f"{where}: {missing_cycle} row(s) have no cycle in column 1")
+        present = ~np.isnan(cells)
+        if present.all():
+            present = None
+    accesses = cells != -1  # -1 is an idle slot
+    if present is not None:
+        accesses &= present
+    padding = None
+    if level == "dram":
+        padding = _padding(cells, present if present is not None else np.ones(cells.shape, bool))
         accesses &= ~padding
     addrs = cells[accesses]
     if len(addrs) and addrs.min() < 0:
-        counts = accesses.sum(axis=1)
+        counts = np.count_nonzero(accesses, axis=1)
         first = int(np.argmin(addrs))
         row = int(np.searchsorted(np.cumsum(counts), first, side="right"))
         raise GsdbError(f"{where}: the row of cycle {int(cycle[row])} holds address {int(addrs[first])} (SCALE-Sim "
                         "writes addresses from 0, and -1 for an idle slot)")
-    per_row = accesses.sum(axis=1)
+    per_row = np.count_nonzero(accesses, axis=1)
+    present_cells = cells.size if present is None else int(np.count_nonzero(present))
+    padding_cells = 0 if padding is None else int(np.count_nonzero(padding))
     stats = TraceStats(
         trace_rows=len(values),
         accesses=len(addrs),
-        empty_slots=int(idle.sum()),
-        empty_cells=int(cells.size - present.sum()),
-        padding_cells=int(padding.sum()) if padding is not None else 0,
+        empty_slots=present_cells - len(addrs) - padding_cells,
+        empty_cells=int(cells.size - present_cells),
+        padding_cells=padding_cells,
     )
     return TraceAccesses(np.repeat(cycle.astype(np.int32), per_row), addrs.astype(np.int32), stats)
 
 
+def _zero_fractions_only(data: bytes) -> bool:
+    """Whether every `.` of the text is that of a cell written as `<digit>.0` (a DRAM trace's `%s`
+    of a float), before a comma or a newline."""
+    import numpy as np
+
+    text = np.frombuffer(data, np.uint8)
+    dots = np.flatnonzero(text == ord("."))
+    if dots[0] == 0 or dots[-1] + 2 >= len(text):
+        return False
+    before, zero, after = text[dots - 1], text[dots + 1], text[dots + 2]
+    return bool(((before >= ord("0")) & (before <= ord("9"))).all() and (zero == ord("0")).all()
+                and ((after == ord(",")) | (after == ord("\n"))).all())
+
+
 def _parse_as_written(path: Path):
-    """The file's matrix, when the file is exactly as SCALE-Sim writes it (see the module's doc), or
-    None for any other file (which _read_line_by_line then checks and reads)."""
+    """(The file's matrix (32-bit integers), when the file is exactly as SCALE-Sim writes it (see the
+    module's doc), or None for any other file (which _read_line_by_line then checks and reads); the
+    SHA-256 of the bytes read, for the ingest's provenance.)"""
+    import hashlib
+
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -241,33 +269,44 @@ def _parse_as_written(path: Path):
         data = path.read_bytes()
     except OSError as err:
         raise GsdbError(f"{path}: cannot read trace: {err.strerror}") from err
+    digest = hashlib.sha256(data).hexdigest()
     if data.translate(None, _WRITTEN_BYTES):
-        return None
-    if b"." in data:
-        # Every '.' is after a digit, and followed by one 0 that ends the cell.
-        dots = data.count(b".")
-        if (data.count(b".0,") + data.count(b".0\n") != dots
-                or data.translate(_DIGITS_AS_ZERO).count(b"0.") != dots):
-            return None
+        return None, digest
+    fractions = b"." in data  # a DRAM trace: integers written as floats, parsed as such
+    if fractions and not _zero_fractions_only(data):
+        return None, digest
     width = data[: data.find(b"\n")].count(b",") + 1
     if width < 2:
-        return None
+        return None, digest
     names = [f"c{i}" for i in range(width)]
+    kind = pa.float64() if fractions else pa.int32()
     try:
         table = pcsv.read_csv(
             pa.py_buffer(data),
             read_options=pcsv.ReadOptions(column_names=names, block_size=_PARSE_BLOCK_BYTES),
             parse_options=pcsv.ParseOptions(quote_char=False),
-            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.float64())),
+            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, kind)),
         )
-    except pa.ArrowInvalid:  # a row of another width, or a cell that is not a number ('5-', '--1')
-        return None
+    except pa.ArrowInvalid:  # a row of another width, a cell that is not a number ('5-', '--1') or beyond 32 bits
+        return None, digest
     del data
-    values = np.empty((table.num_rows, width))
+    if any(column.null_count for column in table.columns):  # an empty cell
+        return None, digest
+    # Filled a column at a time (each chunk as it was parsed, contiguous), then made row-major, row
+    # by row as the trace is read.
+    # (The chunks are read through their buffers: Array.to_numpy would import pandas on first use.)
+    dtype = np.dtype(np.float64 if fractions else np.int32)
+    columns = np.empty((width, table.num_rows), dtype)
     for column in range(width):
-        values[:, column] = table.column(column).to_numpy()  # an empty cell is NaN
+        start = 0
+        for chunk in table.column(column).chunks:
+            columns[column, start:start + len(chunk)] = np.frombuffer(chunk.buffers()[1], dtype, len(chunk),
+                                                                      chunk.offset * dtype.itemsize)
+            start += len(chunk)
     del table
-    return None if _first_out_of_range(values) else values
+    if fractions and _first_out_of_range(columns):
+        return None, digest
+    return np.ascontiguousarray(columns.T, dtype=np.int32), digest
 
 
 def _read_line_by_line(con: duckdb.DuckDBPyConnection, path: Path, name: str):
@@ -291,8 +330,8 @@ def parse_as_written(path: Path, level: str) -> TraceAccesses | None:
     `read_trace` checks and reads it). Needs no connection: it may run in another thread while DuckDB
     works on the previous trace (pyarrow and numpy release the GIL)."""
     _check_file(path)
-    values = _parse_as_written(path)
-    return None if values is None else trace_accesses(values, level, str(path))
+    values, digest = _parse_as_written(path)
+    return None if values is None else replace(trace_accesses(values, level, str(path)), sha256=digest)
 
 
 def read_trace(con: duckdb.DuckDBPyConnection, path: Path, level: str,
@@ -301,15 +340,16 @@ def read_trace(con: duckdb.DuckDBPyConnection, path: Path, level: str,
     if parsed is not None:
         return parsed
     _check_file(path)
-    values = _parse_as_written(path)
+    values, digest = _parse_as_written(path)
     if values is None:
+        digest = None  # the file is read again, line by line
         with literal_path(path) as name:
             _check_cells(con, path, name)
             try:
                 values = _read_line_by_line(con, path, name)
             except duckdb.Error as err:
                 raise GsdbError(f"{path}: bad trace: {named_in(one_line(err), name, path)}") from err
-    return trace_accesses(values, level, str(path))
+    return replace(trace_accesses(values, level, str(path)), sha256=digest)
 
 
 def matrix_values(matrix, where: str, level: str):
@@ -348,12 +388,20 @@ def matrix_accesses(matrix, where: str, level: str) -> TraceAccesses:
     return trace_accesses(matrix_values(matrix, where, level), level, where)
 
 
-def insert_accesses(con: duckdb.DuckDBPyConnection, found: TraceAccesses, run_id: int, layer: int, buffer: str,
-                    level: str) -> None:
-    """Append one trace's accesses to accesses."""
-    import pyarrow as pa
+def record_trace(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, level: str, path: Path,
+                 size_bytes: int | None, stats: TraceStats, origin: str) -> int:
+    """Add one trace's trace_files row (where it came from, what was dropped); its new trace_id."""
+    trace_id = con.execute("SELECT coalesce(max(trace_id), 0) + 1 FROM trace_files").fetchone()[0]
+    con.execute(
+        "INSERT INTO trace_files (run_id, layer, buffer, level, path, size_bytes, trace_rows, accesses, empty_slots, "
+        "empty_cells, padding_cells, origin, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, layer, buffer, level, str(path), size_bytes, stats.trace_rows, stats.accesses, stats.empty_slots,
+         stats.empty_cells, stats.padding_cells, origin, trace_id],
+    )
+    return int(trace_id)
 
-    _trace_accesses = pa.table({"cycle": found.cycles, "addr": found.addrs})  # noqa: F841 (read by the query)
-    con.execute(f"INSERT INTO accesses SELECT {int(run_id)}, {int(layer)}, '{buffer}', '{level}', cycle, addr "
-                "FROM _trace_accesses")
 
+def insert_accesses(con: duckdb.DuckDBPyConnection, found: TraceAccesses, trace_id: int) -> None:
+    """Append one trace's accesses to accesses (the trace's trace_files row is `trace_id`)."""
+    _trace_accesses = arrow_table({"cycle": found.cycles, "addr": found.addrs})  # noqa: F841 (read by the query)
+    con.execute(f"INSERT INTO _accesses SELECT {int(trace_id)}, cycle, addr FROM _trace_accesses")

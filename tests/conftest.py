@@ -290,20 +290,60 @@ def all_ended(pids: list[int], seconds: float = 5.0) -> bool:
 
 
 # One trace into accesses --------------------------------------------------------------------------
+def _record(con, found, where, run_id: int, layer: int, buffer: str, level: str) -> None:
+    from gainsight_db.loaders.scalesim_traces import insert_accesses, record_trace
+
+    insert_accesses(con, found, record_trace(con, run_id, layer, buffer, level, where, None, found.stats, "csv"))
+
+
 def load_trace(con, path, run_id: int, layer: int, buffer: str, level: str):
     """Append one trace file's accesses to accesses, as the ingest reads them; what was found in it."""
-    from gainsight_db.loaders.scalesim_traces import insert_accesses, read_trace
+    from gainsight_db.loaders.scalesim_traces import read_trace
 
     found = read_trace(con, path, level)
-    insert_accesses(con, found, run_id, layer, buffer, level)
+    _record(con, found, path, run_id, layer, buffer, level)
     return found.stats
 
 
 def load_trace_matrix(con, matrix, where: str, run_id: int, layer: int, buffer: str, level: str):
     """Append the accesses of one trace held as SCALE-Sim's matrix to accesses, as the ingest reads
     them (the same rules as the file); what was found in it."""
-    from gainsight_db.loaders.scalesim_traces import insert_accesses, matrix_accesses
+    from gainsight_db.loaders.scalesim_traces import matrix_accesses
 
     found = matrix_accesses(matrix, where, level)
-    insert_accesses(con, found, run_id, layer, buffer, level)
+    _record(con, found, where, run_id, layer, buffer, level)
     return found.stats
+
+
+def store_accesses(con, rows) -> None:
+    """Store accesses given as (run_id, layer, buffer, level, cycle, addr) rows, each trace with a
+    trace_files row of its own (counts only), as an ingest would."""
+    import numpy as np
+
+    from gainsight_db.loaders.scalesim_traces import TraceAccesses, TraceStats
+
+    traces: dict = {}
+    for run_id, layer, buffer, level, cycle, addr in rows:
+        traces.setdefault((run_id, layer, buffer, level), []).append((cycle, addr))
+    for (run_id, layer, buffer, level), cells in traces.items():
+        cycles, addrs = (np.array(column, np.int32) for column in zip(*cells))
+        found = TraceAccesses(cycles, addrs, TraceStats(len(cells), len(cells), 0, 0, 0))
+        _record(con, found, f"layer{layer}/{buffer.upper()}_{level.upper()}_TRACE.csv", run_id, layer, buffer, level)
+
+
+# Older warehouses ---------------------------------------------------------------------------------
+def reshape_as_version_14(db) -> None:
+    """The accesses as versions up to 14 kept them: a table with the run, layer, buffer and level of
+    every access, and traces without ids."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE _old_accesses (run_id INTEGER NOT NULL, layer SMALLINT NOT NULL, "
+                "buffer ENUM('ifmap', 'filter', 'ofmap') NOT NULL, level ENUM('sram', 'dram') NOT NULL, "
+                "cycle INTEGER NOT NULL, addr INTEGER NOT NULL)")
+    con.execute("INSERT INTO _old_accesses SELECT run_id, layer, buffer, level, cycle, addr FROM accesses")
+    con.execute("DROP VIEW accesses")
+    con.execute("DROP TABLE _accesses")
+    con.execute("ALTER TABLE _old_accesses RENAME TO accesses")
+    con.execute("ALTER TABLE trace_files DROP COLUMN trace_id")
+    con.close()

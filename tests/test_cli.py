@@ -57,7 +57,7 @@ def test_query_error_prints_duckdb_message_without_traceback(gsdb, example):
 
 
 def test_query_is_read_only_unless_asked(gsdb, example):
-    refused = gsdb("query", "DELETE FROM accesses", check=False)
+    refused = gsdb("query", "DELETE FROM trace_files", check=False)
     assert refused.returncode == 1 and "read-only" in refused.stderr.lower()
     gsdb("query", "CREATE TABLE my_notes AS SELECT 1 AS x", "--write")
     assert json.loads(gsdb("query", "SELECT x FROM my_notes", "-f", "json").stdout) == [{"x": 1}]
@@ -74,7 +74,7 @@ def test_runs_tables_and_schema(gsdb, example):
     assert not any(name.startswith("_") for name in tables)
 
     columns = json.loads(gsdb("schema", "accesses", "-f", "json").stdout)
-    assert [c["column"] for c in columns] == ["run_id", "layer", "buffer", "level", "cycle", "addr"]
+    assert [c["column"] for c in columns] == ["run_id", "layer", "buffer", "level", "cycle", "addr", "trace_id"]
     assert all(c["description"] for c in columns)
     missing = gsdb("schema", "no_such_table", check=False)
     assert missing.returncode == 1 and "no such table or view" in missing.stderr

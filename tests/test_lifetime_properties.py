@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SCALESIM_SAMPLES
+from conftest import SCALESIM_SAMPLES, store_accesses
 from lifetime_reference import analyse, close, histogram, layer_stats
 from trace_reference import BUFFERS, LEVELS, run_accesses
 
@@ -58,13 +58,14 @@ def test_views_equal_the_reference_on_random_traces(scratch, accesses):
     """Property: lifetimes, dead_writes, orphan_reads, layer_stats and lifetime_histogram equal the
     Python reference."""
     con = scratch
-    con.execute("DELETE FROM accesses")
+    con.execute("DELETE FROM _accesses")
+    con.execute("DELETE FROM trace_files")
     con.execute("DELETE FROM compute_report")
     total_cycles = {0: 13, 1: 7}
     con.executemany("INSERT INTO compute_report (run_id, layer, total_cycles) VALUES (1, ?, ?)",
                     list(total_cycles.items()))
     if accesses:
-        con.executemany("INSERT INTO accesses VALUES (1, ?, ?, ?, ?, ?)", accesses)
+        store_accesses(con, [(1, *row) for row in accesses])
     derive_run(con, 1)  # what ingest does once the traces are in
     lifetimes, dead, orphans = analyse(accesses)
     assert con.execute(
@@ -85,11 +86,12 @@ def test_generations_found_in_two_steps_equal_those_of_the_sql_definition(scratc
     whether the addresses are close together or far apart (`spread` multiplies them)."""
     con = scratch
     accesses = [(layer, buffer, level, cycle, addr * spread) for layer, buffer, level, cycle, addr in accesses]
-    con.execute("DELETE FROM accesses")
+    con.execute("DELETE FROM _accesses")
+    con.execute("DELETE FROM trace_files")
     con.execute("DELETE FROM compute_report")
     con.executemany("INSERT INTO compute_report (run_id, layer, total_cycles) VALUES (1, ?, 20)", [(0,), (1,)])
     if accesses:
-        con.executemany("INSERT INTO accesses VALUES (1, ?, ?, ?, ?, ?)", accesses)
+        store_accesses(con, [(1, *row) for row in accesses])
     derive_run(con, 1)
     stored = con.execute("SELECT layer, buffer::VARCHAR, addr, write_cycle, reads, last_read_cycle "
                          "FROM _generations ORDER BY ALL").fetchall()

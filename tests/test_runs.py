@@ -37,6 +37,9 @@ def _rows_per_table(db, run_id: int) -> dict[str, int]:
             "AND table_name IN (SELECT table_name FROM duckdb_tables()) ORDER BY 1").fetchall()]
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}" WHERE run_id = ?', [run_id]).fetchall()[0][0]
                   for t in tables}
+        # the accesses are stored under their trace's id: a run's are those of its traces
+        counts["accesses"] = con.execute("SELECT count(*) FROM _accesses WHERE trace_id IN "
+                                         "(SELECT trace_id FROM trace_files WHERE run_id = ?)", [run_id]).fetchall()[0][0]
     finally:
         con.close()
     return {t: n for t, n in counts.items() if n}

@@ -9,7 +9,7 @@ from gainsight_db.warehouse import schema
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.warehouse.connection import open_warehouse
 
-from conftest import EXAMPLE_RUN
+from conftest import EXAMPLE_RUN, SCALESIM_SAMPLES, reshape_as_version_14
 
 
 def test_every_object_comes_after_what_it_reads():
@@ -21,12 +21,30 @@ def test_every_object_comes_after_what_it_reads():
             assert position[dependency] < position[obj.name], (obj.name, dependency)
 
 
+def test_the_shipped_index_is_that_of_the_sql_files():
+    """Rule: sql/objects.index (what opening a new warehouse reads instead of parsing every file) is
+    current: the objects, kinds, dependencies and order sqlglot finds in the files. If this fails,
+    run `python -m gainsight_db.warehouse.schema`."""
+    files = schema._sql_files()
+    indexed = schema._from_index(files)
+    assert indexed is not None, "sql/objects.index is missing or out of date"
+    assert indexed == schema.analyse_objects(files)
+
+
+def test_an_out_of_date_index_is_not_used():
+    """Rule: the index is used only for the files it was made from; any other text is parsed."""
+    files = schema._sql_files()
+    path = "scalesim/accesses.sql"
+    assert schema._from_index({**files, path: files[path] + "\n"}) is None
+
+
 def test_dependencies_are_read_from_the_sql_not_the_file_names():
     """Rule: dependencies come from the tables a statement reads (CTE names excluded)."""
     objects = {obj.name: obj for obj in schema.load_objects()}
     assert objects["layers"].depends_on == {"compute_report", "layer_shapes"}
     assert objects["access_audit"].depends_on == {"trace_files", "access_report"}
-    assert objects["accesses"].depends_on == frozenset()
+    assert objects["accesses"].depends_on == {"_accesses", "trace_files"}  # "traces" is its CTE
+    assert objects["_accesses"].depends_on == frozenset()
     # access_audit.sql sorts before access_report.sql, so file-name order would fail to apply.
     assert "access_audit.sql" < "access_report.sql"
 
@@ -191,6 +209,34 @@ def test_a_read_only_open_upgrades_an_older_warehouse_first(db, monkeypatch):
         con.close()
 
 
+def test_upgrading_from_version_14_keeps_every_access_under_its_trace(db):
+    """Rule: version 15 stores each access under its trace's id; the upgrade gives every trace an id
+    and moves every access, so accesses and every view show what they showed."""
+    from gainsight_db.loaders.ingest import ingest
+
+    con = open_warehouse(db)
+    ingest(con, [EXAMPLE_RUN, SCALESIM_SAMPLES["v3_api_tiny_8x16_os"]])
+    queries = ("SELECT run_id, layer, buffer, level, cycle, addr FROM accesses ORDER BY ALL",
+               "SELECT * EXCLUDE (trace_id) FROM trace_files ORDER BY ALL",
+               "SELECT * FROM lifetimes ORDER BY ALL", "SELECT * FROM layer_stats ORDER BY ALL")
+    fresh = [con.execute(q).fetchall() for q in queries]
+    con.close()
+    reshape_as_version_14(db)
+    _set_version(db, "14")
+    con = open_warehouse(db)
+    try:
+        assert schema.stored_version(con) == schema.SCHEMA_VERSION
+        assert [con.execute(q).fetchall() for q in queries] == fresh
+        # each trace's accesses are counted in its own trace_files row
+        assert con.execute("SELECT count(*) FROM trace_files AS t LEFT JOIN (SELECT trace_id, count(*) AS n "
+                           "FROM accesses GROUP BY trace_id) AS a USING (trace_id) "
+                           "WHERE coalesce(a.n, 0) <> t.accesses").fetchone() == (0,)
+        assert con.execute("SELECT count(DISTINCT trace_id) = count(*) FROM trace_files").fetchone() == (True,)
+    finally:
+        con.close()
+    assert fresh[0] and len(fresh[1]) == 2 * 3 * 6
+
+
 def _reshape_trace_files_as_version_6(db) -> None:
     """trace_files as versions up to 6 had it: no origin column, a file size in every row."""
     con = duckdb.connect(str(db))
@@ -206,14 +252,15 @@ def test_upgrading_from_version_6_marks_every_trace_as_read_from_csv(db):
 
     con = open_warehouse(db)
     ingest(con, [EXAMPLE_RUN])
-    before = con.execute("SELECT * EXCLUDE (origin) FROM trace_files ORDER BY ALL").fetchall()
+    before = con.execute("SELECT * EXCLUDE (origin, trace_id) FROM trace_files ORDER BY ALL").fetchall()
     con.close()
     _reshape_trace_files_as_version_6(db)
+    reshape_as_version_14(db)
     _set_version(db, "6")
     con = open_warehouse(db)
     try:
         assert schema.stored_version(con) == schema.SCHEMA_VERSION
-        assert con.execute("SELECT * EXCLUDE (origin) FROM trace_files ORDER BY ALL").fetchall() == before
+        assert con.execute("SELECT * EXCLUDE (origin, trace_id) FROM trace_files ORDER BY ALL").fetchall() == before
         assert con.execute("SELECT DISTINCT origin FROM trace_files").fetchall() == [("csv",)]
         con.execute("UPDATE trace_files SET size_bytes = NULL")  # allowed from version 7
         with pytest.raises(duckdb.ConstraintException):
@@ -237,6 +284,7 @@ def test_upgrading_from_version_5_computes_the_ingest_time_tables(db):
     con.execute("DELETE FROM _layer_stats")
     con.close()
     _reshape_trace_files_as_version_6(db)
+    reshape_as_version_14(db)
     _set_version(db, "5")
     con = open_warehouse(db, create=False, read_only=True)
     try:
@@ -257,6 +305,7 @@ def test_upgrading_from_version_7_adds_the_simulation_columns_to_runs(db):
     con.execute("ALTER TABLE runs DROP COLUMN overrides")
     con.execute("ALTER TABLE runs DROP COLUMN inputs_sha256")
     con.close()
+    reshape_as_version_14(db)
     _set_version(db, "7")
     con = open_warehouse(db)
     try:
@@ -292,6 +341,7 @@ def test_upgrading_from_version_11_keeps_a_users_technology_table_as_figures(db,
                 "word_bits INTEGER NOT NULL, threshold_s DOUBLE NOT NULL, set_at TIMESTAMP)")
     con.execute("INSERT INTO memtech_settings VALUES (1, 2e9, 8, 1e-6, now())")
     con.close()
+    reshape_as_version_14(db)
     _set_version(db, "11")
     con = open_warehouse(db, create=False, read_only=True)
     try:

@@ -89,7 +89,7 @@ def test_each_point_is_what_gsdb_simulate_makes_of_the_same_config(part_a, tmp_p
             wh.simulate(spec.parent / "tiny3.csv", spec.parent / "base.cfg", dataflow=flow, name=f"sim_{flow}")
     simulated = tmp_path / "simulated.duckdb"
     for table in ("layer_stats", "compute_report", "trace_files"):
-        sql = (f"SELECT r.dataflow, r.inputs_sha256, t.* EXCLUDE (run_id{', path' if table == 'trace_files' else ''}) "
+        sql = (f"SELECT r.dataflow, r.inputs_sha256, t.* EXCLUDE (run_id{', path, trace_id' if table == 'trace_files' else ''}) "
                f"FROM {table} t JOIN runs r USING (run_id) ORDER BY ALL")
         swept, made = query_rows(db, sql), query_rows(simulated, sql)
         assert len(swept) > 3 and swept == made, table

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EXAMPLE_RUN, SCALESIM_DATA, SCALESIM_SAMPLES, cli_runner, warehouse_fingerprint
+from conftest import (
+    EXAMPLE_RUN,
+    SCALESIM_DATA,
+    SCALESIM_SAMPLES,
+    cli_runner,
+    reshape_as_version_14,
+    warehouse_fingerprint,
+)
 
 from gainsight_db.common.staging import EXPORT_MARKER
 
@@ -189,6 +196,7 @@ def test_a_writable_query_may_write_files(db, gsdb, seeded, tmp_path):
 def test_simultaneous_read_commands_on_an_old_warehouse_all_succeed(db, gsdb, seeded):
     """Each read-only command upgrades an older warehouse first; when several start at once, one
     upgrades it and the others wait for it, none fails."""
+    reshape_as_version_14(db)
     con = duckdb.connect(str(db))
     con.execute("ALTER TABLE trace_files DROP COLUMN origin")  # trace_files as version 6 had it
     con.execute("ALTER TABLE trace_files ALTER COLUMN size_bytes SET NOT NULL")

@@ -22,7 +22,7 @@ from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 MIGRATIONS: dict[int, list] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
@@ -64,6 +64,9 @@ MIGRATIONS: dict[int, list] = {
     # 14 finds most generations in numpy at ingest and gives _layer_stats_of the access counts
     # instead of the accesses (macros only)
     13: [],
+    # 15 stores each access with its trace's id only (_accesses): accesses becomes a view over it and
+    # trace_files, which gives every trace a trace_id
+    14: [lambda con: _store_accesses_by_trace(con)],
 }
 # A migration step is an SQL statement, or a function of the connection for steps that depend on
 # what the warehouse holds.
@@ -76,6 +79,28 @@ _PER_BIT_NUMBERS = ("retention_s", "area_um2_per_bit", "read_pj_per_bit", "write
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return one_row(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
                    [name])[0] > 0
+
+
+def _store_accesses_by_trace(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 15: number the traces, move the accesses into _accesses under their trace's number,
+    and drop the accesses table (its view is created from its file). An access without a trace_files
+    row, which no ingest leaves, has no trace to be kept under."""
+    files = {obj.name: obj for obj in load_objects()}
+    con.execute("ALTER TABLE trace_files RENAME TO _trace_files_before_15")
+    for name in ("trace_files", "_accesses"):
+        con.execute(files[name].sql)
+    con.execute("""
+        INSERT INTO trace_files BY NAME
+        SELECT *, CAST(row_number() OVER (ORDER BY run_id, layer, buffer, level) AS INTEGER) AS trace_id
+        FROM _trace_files_before_15""")
+    con.execute("DROP TABLE _trace_files_before_15")
+    con.execute("""
+        INSERT INTO _accesses
+        SELECT t.trace_id, a.cycle, a.addr
+        FROM accesses AS a
+        JOIN trace_files AS t ON t.run_id = a.run_id AND t.layer = a.layer AND t.buffer = CAST(a.buffer AS VARCHAR)
+            AND t.level = CAST(a.level AS VARCHAR)""")
+    con.execute("DROP TABLE accesses")
 
 
 def _upgrade_to_technology_figures(con: duckdb.DuckDBPyConnection) -> None:
@@ -152,21 +177,70 @@ def _parse_object(path: str, text: str) -> SqlObject:
     return SqlObject(name, kind, path, text, doc, column_docs, frozenset(reads))
 
 
-@cache
-def load_objects() -> tuple[SqlObject, ...]:
-    """Every schema object, in an order where each comes after the objects it reads."""
+# What sqlglot finds in the .sql files (each object's kind and the objects it reads), kept beside them
+# with a digest of their text so that opening a new warehouse need not parse them again. Used only
+# while the digest matches; `python -m gainsight_db.warehouse.schema` rewrites it, and a test checks
+# that the shipped one is current.
+INDEX_FILE = "objects.index"
+
+
+def _sql_files() -> dict[str, str]:
+    """Every schema file's text, by its path inside the package ('scalesim/accesses.sql')."""
     root = resources.files("gainsight_db.sql")
+    return {
+        f"{folder.name}/{item.name}": item.read_text(encoding="utf-8")
+        for folder in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name)
+        for item in sorted(folder.iterdir(), key=lambda p: p.name)
+        if item.name.endswith(".sql")
+    }
+
+
+def _digest(files: dict[str, str]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path, text in sorted(files.items()):
+        digest.update(f"{path}\0{text}\0".encode())
+    return digest.hexdigest()
+
+
+def index_text(objects: tuple[SqlObject, ...], files: dict[str, str]) -> str:
+    """The index of the schema files: their digest, then one line per object in the order they are
+    applied (path, kind, objects it reads)."""
+    lines = [f"# {INDEX_FILE}: written by `python -m gainsight_db.warehouse.schema`; do not edit.",
+             f"sha256 {_digest(files)}"]
+    lines += [" ".join([obj.path, obj.kind, *sorted(obj.depends_on)]) for obj in objects]
+    return "\n".join(lines) + "\n"
+
+
+def _from_index(files: dict[str, str]) -> tuple[SqlObject, ...] | None:
+    """The objects as the index describes them, or None when it is missing or not that of `files`."""
+    try:
+        text = resources.files("gainsight_db.sql").joinpath(INDEX_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    if not lines or lines[0] != f"sha256 {_digest(files)}":
+        return None
+    objects = []
+    for line in lines[1:]:
+        path, kind, *reads = line.split()
+        doc, column_docs = _parse_doc(files[path])
+        name = path.rsplit("/", 1)[1].removesuffix(".sql")
+        objects.append(SqlObject(name, kind, path, files[path], doc, column_docs, frozenset(reads)))
+    return tuple(objects)
+
+
+def analyse_objects(files: dict[str, str]) -> tuple[SqlObject, ...]:
+    """Every schema object parsed with sqlglot, in an order where each comes after the objects it reads."""
     objects: dict[str, SqlObject] = {}
-    for folder in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name):
-        for item in sorted(folder.iterdir(), key=lambda p: p.name):
-            if not item.name.endswith(".sql"):
-                continue
-            obj = _parse_object(f"{folder.name}/{item.name}", item.read_text(encoding="utf-8"))
-            if obj.name != item.name.removesuffix(".sql"):  # the loaders find the schema's objects by file name
-                raise GsdbError(f"{obj.path}: defines {obj.name}; a schema file is named after its object")
-            if obj.name in objects:
-                raise GsdbError(f"{obj.path}: {obj.name} is also defined in {objects[obj.name].path}")
-            objects[obj.name] = obj
+    for path, text in files.items():
+        obj = _parse_object(path, text)
+        if obj.name != path.rsplit("/", 1)[1].removesuffix(".sql"):  # the loaders find the schema's objects by file name
+            raise GsdbError(f"{obj.path}: defines {obj.name}; a schema file is named after its object")
+        if obj.name in objects:
+            raise GsdbError(f"{obj.path}: {obj.name} is also defined in {objects[obj.name].path}")
+        objects[obj.name] = obj
     sorter = graphlib.TopologicalSorter()
     for obj in objects.values():
         unknown = obj.depends_on - objects.keys()
@@ -178,6 +252,14 @@ def load_objects() -> tuple[SqlObject, ...]:
     except graphlib.CycleError as err:
         raise GsdbError(f"schema files depend on each other in a cycle: {err.args[1]}") from err
     return tuple(objects[name] for name in order)
+
+
+@cache
+def load_objects() -> tuple[SqlObject, ...]:
+    """Every schema object, in an order where each comes after the objects it reads: from the index
+    when it is that of the files, else parsed with sqlglot."""
+    files = _sql_files()
+    return _from_index(files) or analyse_objects(files)
 
 
 def _apply_object(con: duckdb.DuckDBPyConnection, obj: SqlObject) -> None:
@@ -276,3 +358,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, where: str) -> None:
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def _write_index() -> None:
+    """Rewrite the schema files' index (sql/objects.index) from what sqlglot finds in them."""
+    files = _sql_files()
+    target = resources.files("gainsight_db.sql").joinpath(INDEX_FILE)
+    with resources.as_file(target) as path:
+        path.write_text(index_text(analyse_objects(files), files), encoding="utf-8")
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    _write_index()

@@ -1,9 +1,11 @@
 -- Private: the data generations of one (run, layer, buffer): per address, one row per distinct
 -- write cycle with the reads it served, plus one row per cycle of reads that came before any write
 -- (orphan reads; write_cycle is NULL). Each read is owned by the latest write at or before its
--- cycle. A generation with no reads is a dead write. Filled into _generations at ingest
--- (loaders/scalesim_derived.py). A table macro over p_accesses, the name of a table (or Arrow table)
--- holding the level, cycle and addr of that one layer and buffer's accesses, and nothing else.
+-- cycle. A generation with no reads is a dead write. The definition of what _generations holds: the
+-- ingest finds the same rows in numpy, where a layer's parsed accesses already are
+-- (loaders/scalesim_derived.py), and tests hold it to this macro. A table macro over p_accesses, the
+-- name of a table (or Arrow table) holding the level, cycle and addr of that one layer and buffer's
+-- accesses, and nothing else.
 -- The same owners are found three ways, by what an address's accesses are like:
 -- - written in one cycle, every read at or after it (every ifmap and filter address, as a rule):
 --   the address is one generation, from per-address figures (a hash aggregate).

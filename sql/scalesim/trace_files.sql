@@ -12,6 +12,7 @@
 -- @column empty_cells Empty cells (ragged or blank), not accesses.
 -- @column padding_cells CALC-mode 1.0 padding cells in DRAM rows (a trailing run of two or more 1.0), not accesses.
 -- @column origin 'csv' (parsed from the file) or 'memory' (SCALE-Sim's trace matrix, handed over as SCALE-Sim made it, never as text, by `gsdb simulate` or `gsdb sweep`).
+-- @column trace_id The trace's id, unique in the warehouse: its accesses are the rows of accesses with this trace_id.
 CREATE TABLE IF NOT EXISTS trace_files (
     run_id INTEGER NOT NULL,
     layer INTEGER NOT NULL,
@@ -24,5 +25,6 @@ CREATE TABLE IF NOT EXISTS trace_files (
     empty_slots BIGINT NOT NULL,
     empty_cells BIGINT NOT NULL,
     padding_cells BIGINT NOT NULL,
-    origin VARCHAR NOT NULL
+    origin VARCHAR NOT NULL,
+    trace_id INTEGER NOT NULL
 );

@@ -1,0 +1,28 @@
+"""numpy arrays handed to Arrow (and so to DuckDB) without a copy.
+
+`pyarrow.array` of a numpy array imports pandas the first time it runs (about 0.2 s, to check for
+pandas objects); the loaders build their Arrow columns from the arrays' buffers instead.
+"""
+
+from __future__ import annotations
+
+
+def arrow_array(values, nulls=None):
+    """A numpy array of numbers as an Arrow array sharing its memory; `nulls`, a boolean mask, marks
+    the elements that are NULL."""
+    import numpy as np
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values)
+    validity = None
+    if nulls is not None and np.any(nulls):
+        validity = pa.py_buffer(np.packbits(~np.asarray(nulls, bool), bitorder="little"))
+    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [validity, pa.py_buffer(values)])
+
+
+def arrow_table(columns: dict):
+    """An Arrow table of numpy columns (as arrow_array), or of Arrow arrays."""
+    import pyarrow as pa
+
+    return pa.Table.from_arrays([c if isinstance(c, pa.Array) else arrow_array(c) for c in columns.values()],
+                                names=list(columns))
