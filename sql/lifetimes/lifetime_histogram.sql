@@ -13,11 +13,18 @@
 -- @column lifetime_pct Share of the (run, layer, buffer)'s lifetimes in the bin (percent).
 -- @column read_pct Share of the (run, layer, buffer)'s lifetime reads in the bin (percent).
 CREATE OR REPLACE VIEW lifetime_histogram AS
-WITH binned AS (
+WITH lengths AS (
+    -- lifetimes of equal length fall in the same bin: each length is binned once
+    SELECT run_id, layer, CAST(buffer AS VARCHAR) AS buffer, lifetime_cycles, count(*) AS lifetimes,
+           sum(reads) AS reads
+    FROM lifetimes
+    GROUP BY ALL
+),
+binned AS (
     SELECT
         run_id,
         layer,
-        CAST(buffer AS VARCHAR) AS buffer,
+        buffer,
         -- floor(log2(x)) in floating point, corrected by one where rounding lands on the wrong side
         -- of a power of two.
         CASE
@@ -26,11 +33,12 @@ WITH binned AS (
                  - CASE WHEN CAST(pow(2, floor(log2(lifetime_cycles))) AS BIGINT) > lifetime_cycles THEN 1 ELSE 0 END
                  + CASE WHEN CAST(pow(2, floor(log2(lifetime_cycles)) + 1) AS BIGINT) <= lifetime_cycles THEN 1 ELSE 0 END
         END AS bin,
+        lifetimes,
         reads
-    FROM lifetimes
+    FROM lengths
 ),
 counted AS (
-    SELECT run_id, layer, buffer, bin, count(*) AS lifetimes, sum(reads) AS reads
+    SELECT run_id, layer, buffer, bin, sum(lifetimes) AS lifetimes, sum(reads) AS reads
     FROM binned
     GROUP BY ALL
 )
@@ -41,7 +49,7 @@ SELECT
     bin,
     CASE WHEN bin = 0 THEN 0 ELSE CAST(pow(2, bin - 1) AS BIGINT) END AS bin_lo_cycles,
     CAST(pow(2, bin) AS BIGINT) AS bin_hi_cycles,
-    lifetimes,
+    CAST(lifetimes AS BIGINT) AS lifetimes,
     CAST(reads AS BIGINT) AS reads,
     100.0 * lifetimes / sum(lifetimes) OVER (PARTITION BY run_id, layer, buffer) AS lifetime_pct,
     100.0 * reads / sum(reads) OVER (PARTITION BY run_id, layer, buffer) AS read_pct
