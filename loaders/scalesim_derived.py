@@ -118,9 +118,8 @@ def _distinct(cycles) -> int:
 
     if not len(cycles):
         return 0
-    steps = np.diff(cycles)
-    if (steps >= 0).all():
-        return int(np.count_nonzero(steps)) + 1
+    if (cycles[1:] >= cycles[:-1]).all():
+        return int(np.count_nonzero(cycles[1:] != cycles[:-1])) + 1
     return len(np.unique(cycles))
 
 
@@ -144,9 +143,14 @@ def _ordered_generations(write_index, write_cycles, read_index, read_cycles):
     cycles = np.concatenate([write_cycles, read_cycles])
     low = int(cycles.min())
     span = int(cycles.max()) - low + 1
-    top = int(max(write_index.max(initial=0), read_index.max(initial=0))) + 1
-    if top * span >= 2**62:
-        raise GsdbError(f"{top:,} addresses over {span:,} cycles are too many to key in 64 bits")
+    if int(max(write_index.max(initial=0), read_index.max(initial=0)) + 1) * span >= 2**62:
+        # Too many indices to key in 64 bits: these addresses are numbered among themselves.
+        indices, numbered = np.unique(np.concatenate([write_index, read_index]), return_inverse=True)
+        if len(indices) * span >= 2**62:
+            raise GsdbError(f"{len(indices):,} addresses over {span:,} cycles are too many to key in 64 bits")
+        found = _ordered_generations(numbered[:len(write_index)], write_cycles, numbered[len(write_index):],
+                                     read_cycles)
+        return (indices[found[0]], *found[1:])
     written, _ = _sorted_distinct(write_index.astype(np.int64) * span + (write_cycles.astype(np.int64) - low))
     reads = np.sort(read_index.astype(np.int64) * span + (read_cycles.astype(np.int64) - low), kind="stable")
     owner = np.searchsorted(written, reads, side="right") - 1  # the last write key at or before
@@ -206,8 +210,8 @@ def derive_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffe
     figures = figures or buffer_figures(traces, write_level)
     _layer_generations = figures.generations  # noqa: F841 (read by the queries)
     key = f"{int(run_id)}, {int(layer)}, '{buffer}'"
-    con.execute(f"INSERT INTO _generations SELECT {key}, addr, write_cycle, reads, last_read_cycle "
-                "FROM _layer_generations")
+    con.execute(f"INSERT INTO _generations BY NAME SELECT {int(run_id)} AS run_id, {int(layer)} AS layer, "
+                f"'{buffer}' AS buffer, addr, write_cycle, reads, last_read_cycle FROM _layer_generations")
     counts = ", ".join(str(int(n)) for n in (figures.reads, figures.writes, figures.read_active_cycles,
                                             figures.write_active_cycles, figures.footprint_words))
     con.execute(f"INSERT INTO _layer_stats BY NAME SELECT * FROM _layer_stats_of('_layer_generations', {key}, "
@@ -237,8 +241,9 @@ def derive_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
         for buffer in BUFFERS:
             traces = {}
             for level in LEVELS:
-                found = con.execute("SELECT cycle, addr FROM accesses WHERE run_id = ? AND layer = ? AND buffer = ? "
-                                    "AND level = ?", [run_id, layer, buffer, level]).fetchnumpy()
+                found = con.execute("SELECT cycle, addr FROM _accesses WHERE trace_id IN (SELECT trace_id FROM "
+                                    "trace_files WHERE run_id = ? AND layer = ? AND buffer = ? AND level = ?)",
+                                    [run_id, layer, buffer, level]).fetchnumpy()
                 traces[level] = tuple(np.asarray(found[c], np.int32) for c in ("cycle", "addr"))
             derive_buffer(con, run_id, layer, buffer, traces, writing[buffer])
 

@@ -33,6 +33,7 @@ from gainsight_db.loaders.scalesim_traces import (
     matrix_accesses,
     parse_as_written,
     read_trace,
+    TraceIds,
     record_trace,
     trace_file_name,
 )
@@ -176,13 +177,15 @@ class _BuffersAhead:
 def load_layer(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer: int,
                in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger | None = None,
                advance=None, ahead: _BuffersAhead | None = None,
-               writing: dict[str, str] | None = None) -> tuple[int, int]:
+               writing: dict[str, str] | None = None, trace_ids: TraceIds | None = None) -> tuple[int, int]:
     """Load one layer's six traces (from its trace files, checked by the caller, or from SCALE-Sim's
     memory or shards): each (layer, buffer)'s two traces are parsed together, its lifetimes and
     statistics derived from them, and only then appended to accesses (scalesim_derived).
     `advance(size)` hears of each trace file read; `ahead` parses the trace files ahead; `writing` is
-    write_levels(con), asked for if not given. Returns (accesses, rows loaded)."""
+    write_levels(con), asked for if not given; `trace_ids`, the run's (made if not given). Returns
+    (accesses, rows loaded)."""
     writing = writing or write_levels(con)
+    trace_ids = trace_ids or TraceIds(con)
     accesses = rows_loaded = 0
     for buffer in BUFFERS:
         parsed, figures = ahead.take(layer, buffer) if ahead is not None else ({}, None)
@@ -200,7 +203,7 @@ def load_layer(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer
                 trace = matrix_accesses(matrix, f"{path} (in memory)", level)
                 del matrix
             stats = trace.stats
-            trace_id = record_trace(con, run_id, layer, buffer, level, path, size, stats,
+            trace_id = record_trace(con, trace_ids, run_id, layer, buffer, level, path, size, stats,
                                     "csv" if in_memory is None else "memory")
             found[level] = (trace_id, trace)
             accesses += stats.accesses
@@ -321,6 +324,7 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
         progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
     accesses = rows_loaded = 0
     writing = write_levels(con)
+    trace_ids = TraceIds(con)
     # Trace files are parsed a buffer ahead, while DuckDB stores the previous buffer's accesses.
     ahead = _BuffersAhead(run_dir, [(layer, buffer) for layer in layers for buffer in BUFFERS], writing) \
         if in_memory is None else None
@@ -328,7 +332,7 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
         for layer in layers:
             progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
             found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance, ahead,
-                                     writing)
+                                     writing, trace_ids)
             accesses += found
             rows_loaded += rows
             if in_memory is not None:

@@ -388,17 +388,31 @@ def matrix_accesses(matrix, where: str, level: str) -> TraceAccesses:
     return trace_accesses(matrix_values(matrix, where, level), level, where)
 
 
-def record_trace(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, level: str, path: Path,
-                 size_bytes: int | None, stats: TraceStats, origin: str) -> int:
-    """Add one trace's trace_files row (where it came from, what was dropped); its new trace_id."""
-    trace_id = con.execute("SELECT coalesce(max(trace_id), 0) + 1 FROM trace_files").fetchone()[0]
+class TraceIds:
+    """The trace ids of one run's ingest: each new trace takes the next id after every id the
+    warehouse holds, in trace_files or on accesses left without their trace_files row (so a new trace
+    never takes such accesses over). Asked of the warehouse once, when made."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._next = con.execute("SELECT greatest((SELECT coalesce(max(trace_id), 0) FROM trace_files), "
+                                 "(SELECT coalesce(max(trace_id), 0) FROM _accesses)) + 1").fetchone()[0]
+
+    def take(self) -> int:
+        self._next += 1
+        return self._next - 1
+
+
+def record_trace(con: duckdb.DuckDBPyConnection, ids: TraceIds, run_id: int, layer: int, buffer: str, level: str,
+                 path: Path, size_bytes: int | None, stats: TraceStats, origin: str) -> int:
+    """Add one trace's trace_files row (where it came from, what was dropped); its trace_id."""
+    trace_id = ids.take()
     con.execute(
         "INSERT INTO trace_files (run_id, layer, buffer, level, path, size_bytes, trace_rows, accesses, empty_slots, "
         "empty_cells, padding_cells, origin, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [run_id, layer, buffer, level, str(path), size_bytes, stats.trace_rows, stats.accesses, stats.empty_slots,
          stats.empty_cells, stats.padding_cells, origin, trace_id],
     )
-    return int(trace_id)
+    return trace_id
 
 
 def insert_accesses(con: duckdb.DuckDBPyConnection, found: TraceAccesses, trace_id: int) -> None:

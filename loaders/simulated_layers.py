@@ -26,6 +26,7 @@ from gainsight_db.loaders.scalesim_ingest import (
     claim_simulated_run,
     load_layer,
 )
+from gainsight_db.loaders.scalesim_traces import TraceIds
 from gainsight_db.loaders.trace_shards import ShardTraces, shard_name
 
 from gainsight_db.common.buffers import BUFFERS, LEVELS
@@ -97,14 +98,16 @@ class LayersAsSimulated:
         raise GsdbError(f"ingest failed: {what}") from err
 
     def _load(self) -> None:
+        trace_ids = None
         try:
             while not self._stopping.is_set():
                 layer = self._waiting.get()
                 if layer is None or self._stopping.is_set():
                     return
                 try:
+                    trace_ids = trace_ids or TraceIds(self._con)
                     found, rows = load_layer(self._con, self._run_dir, self.loaded.run_id, layer,
-                                             ShardTraces(self._shards, layer))
+                                             ShardTraces(self._shards, layer), trace_ids=trace_ids)
                 except BaseException as err:  # raised in the caller's thread
                     self._error = err
                     return

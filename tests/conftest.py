@@ -291,9 +291,10 @@ def all_ended(pids: list[int], seconds: float = 5.0) -> bool:
 
 # One trace into accesses --------------------------------------------------------------------------
 def _record(con, found, where, run_id: int, layer: int, buffer: str, level: str) -> None:
-    from gainsight_db.loaders.scalesim_traces import insert_accesses, record_trace
+    from gainsight_db.loaders.scalesim_traces import TraceIds, insert_accesses, record_trace
 
-    insert_accesses(con, found, record_trace(con, run_id, layer, buffer, level, where, None, found.stats, "csv"))
+    insert_accesses(con, found, record_trace(con, TraceIds(con), run_id, layer, buffer, level, where, None, found.stats,
+                                             "csv"))
 
 
 def load_trace(con, path, run_id: int, layer: int, buffer: str, level: str):

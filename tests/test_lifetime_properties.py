@@ -122,3 +122,37 @@ def test_layer_stats_equal_the_reference_on_bundled_samples(samples, sample):
         "SELECT layer, total_cycles FROM compute_report WHERE run_id = ?", [run_id]).fetchall())
     accesses = run_accesses(run_dir, total_cycles)
     _assert_same_stats(_view_stats(samples, run_id), layer_stats(accesses, total_cycles))
+
+
+def test_addresses_too_many_to_key_in_64_bits_are_numbered_among_themselves():
+    """Rule: the (address, cycle) keys of the ordered path fit 64 bits whatever the address indices:
+    indices too large are numbered among themselves first, giving the same generations."""
+    import numpy as np
+
+    from gainsight_db.loaders.scalesim_derived import _ordered_generations
+
+    cycles_w = np.array([-2**31, 5, 7], np.int32)
+    cycles_r = np.array([6, 2**31 - 1, -2**31], np.int32)
+    near = _ordered_generations(np.array([0, 1, 1]), cycles_w, np.array([1, 1, 2]), cycles_r)
+    far = _ordered_generations(np.array([0, 2**40, 2**40]), cycles_w, np.array([2**40, 2**40, 2**41]), cycles_r)
+    index = {0: 0, 1: 2**40, 2: 2**41}
+    assert [index[i] for i in near[0].tolist()] == far[0].tolist()
+    for a, b in zip(near[1:], far[1:]):
+        assert a.tolist() == b.tolist()
+    # by hand: address 0 written at -2^31, never read; address 1 written at 5 and 7, read at 6 (5's)
+    # and 2^31-1 (7's); address 2 read at -2^31 with no write (an orphan)
+    rows = sorted(zip(near[0].tolist(), near[1].tolist(), near[2].tolist(), near[3].tolist(), near[4].tolist(),
+                      near[5].tolist()))
+    assert rows == [(0, -2**31, 0, 0, False, True), (1, 5, 1, 6, False, False), (1, 7, 1, 2**31 - 1, False, False),
+                    (2, 0, 1, -2**31, True, False)]
+
+
+def test_distinct_cycles_are_counted_near_the_32_bit_limits():
+    """Rule: distinct cycles are counted by comparing neighbours, never by differences that wrap."""
+    import numpy as np
+
+    from gainsight_db.loaders.scalesim_derived import _distinct
+
+    assert _distinct(np.array([0, 2**31 - 1, -2, 0], np.int32)) == 3
+    assert _distinct(np.array([-2**31, -2**31, 2**31 - 1], np.int32)) == 2
+    assert _distinct(np.array([], np.int32)) == 0

@@ -249,3 +249,18 @@ def test_rm_removes_every_row_of_a_run_and_the_audit_finds_rows_a_deletion_by_ha
     assert removed.stdout == f"removed the rows left behind by run 2: {sum(expected.values()):,} rows\n"
     assert _rows_per_table(db, 2) == {}
     assert json.loads(gsdb("audit", "-f", "json").stdout) == []
+
+
+def test_a_new_trace_never_takes_over_accesses_left_without_their_trace(db, gsdb):
+    """Rule: trace ids are never reused while accesses still carry them: accesses whose trace_files
+    rows were deleted by hand stay apart (the audit lists them, with no run), and the next run's
+    accesses are its own."""
+    gsdb("ingest", EXAMPLE_RUN, "-q")
+    gsdb("query", "--write", "DELETE FROM trace_files")
+    gsdb("ingest", OS_SAMPLE, "-q")
+    rows = json.loads(gsdb("query", "SELECT run_id, count(*) AS n FROM accesses GROUP BY run_id", "-f", "json").stdout)
+    assert rows == [{"run_id": 2, "n": sum(run_access_counts(OS_SAMPLE).values())}]
+    audit = json.loads(gsdb("audit", "-f", "json").stdout)
+    left = [row for row in audit if row["check"] == "orphan_rows"]
+    assert left == [{**left[0], "table": "accesses", "run_id": None,
+                     "rows": sum(run_access_counts(EXAMPLE_RUN / "tiny_8x8_ws").values())}]

@@ -9,7 +9,7 @@ from gainsight_db.warehouse import schema
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.warehouse.connection import open_warehouse
 
-from conftest import EXAMPLE_RUN, SCALESIM_SAMPLES, reshape_as_version_14
+from conftest import EXAMPLE_RUN, SCALESIM_SAMPLES, reshape_as_version_14, warehouse_fingerprint
 
 
 def test_every_object_comes_after_what_it_reads():
@@ -369,3 +369,22 @@ def test_upgrading_from_version_11_keeps_a_users_technology_table_as_figures(db,
         ("sram", "refresh_pj_per_bit", 0.0, "user", True, "a", loaded_from),
         ("sram", "write_pj_per_bit", 3.0, "user", True, "a", loaded_from),
     ]
+
+
+def test_an_upgrade_that_would_lose_accesses_is_refused_and_changes_nothing(db):
+    """Rule: version 15 keeps each access under its trace; a version-14 warehouse holding accesses
+    without a trace_files row (left by a deletion by hand) is refused with one line, unchanged."""
+    from gainsight_db.loaders.ingest import ingest
+
+    con = open_warehouse(db)
+    ingest(con, [EXAMPLE_RUN])
+    con.close()
+    reshape_as_version_14(db)
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM trace_files WHERE layer = 0 AND buffer = 'ifmap' AND level = 'sram'")
+    con.close()
+    _set_version(db, "14")
+    before = warehouse_fingerprint(db)
+    with pytest.raises(GsdbError, match=r"cannot upgrade to version 15: 10,480 accesses would become"):
+        open_warehouse(db)
+    assert warehouse_fingerprint(db) == before

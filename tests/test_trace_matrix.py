@@ -8,7 +8,7 @@ from conftest import load_trace, load_trace_matrix
 
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.loaders.scalesim_derived import load_buffer
-from gainsight_db.loaders.scalesim_traces import matrix_accesses, record_trace
+from gainsight_db.loaders.scalesim_traces import TraceIds, matrix_accesses, record_trace
 from gainsight_db.warehouse.connection import open_warehouse
 
 # SCALE-Sim's own writers: SRAM traces with '%i', DRAM traces (read/write buffers) with '%s'.
@@ -84,7 +84,7 @@ def test_a_matrix_is_let_go_once_loaded_inside_the_ingest_transaction(level, db)
         matrix = np.array([[0.0, 5.0, 7.0], [1.0, 6.0, 8.0]])
         found = matrix_accesses(matrix, "in memory", level)
         kept = [weakref.ref(a) for a in (matrix, found.cycles, found.addrs)]
-        trace_id = record_trace(con, 1, 0, "ifmap", level, "in memory", None, found.stats, "memory")
+        trace_id = record_trace(con, TraceIds(con), 1, 0, "ifmap", level, "in memory", None, found.stats, "memory")
         load_buffer(con, 1, 0, "ifmap", {level: (trace_id, found)}, "dram")
         del matrix, found
         gc.collect()

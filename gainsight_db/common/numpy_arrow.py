@@ -14,6 +14,8 @@ def arrow_array(values, nulls=None):
     import pyarrow as pa
 
     values = np.ascontiguousarray(values)
+    if values.dtype.kind not in "iuf":  # (Arrow packs booleans into bits; strings have offsets)
+        raise TypeError(f"arrow_array takes numbers, not {values.dtype}")
     validity = None
     if nulls is not None and np.any(nulls):
         validity = pa.py_buffer(np.packbits(~np.asarray(nulls, bool), bitorder="little"))

@@ -83,8 +83,8 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def _store_accesses_by_trace(con: duckdb.DuckDBPyConnection) -> None:
     """Version 15: number the traces, move the accesses into _accesses under their trace's number,
-    and drop the accesses table (its view is created from its file). An access without a trace_files
-    row, which no ingest leaves, has no trace to be kept under."""
+    and drop the accesses table (its view is created from its file). A warehouse whose accesses do
+    not each have exactly one trace_files row (which no ingest leaves) is refused, unchanged."""
     files = {obj.name: obj for obj in load_objects()}
     con.execute("ALTER TABLE trace_files RENAME TO _trace_files_before_15")
     for name in ("trace_files", "_accesses"):
@@ -100,6 +100,10 @@ def _store_accesses_by_trace(con: duckdb.DuckDBPyConnection) -> None:
         FROM accesses AS a
         JOIN trace_files AS t ON t.run_id = a.run_id AND t.layer = a.layer AND t.buffer = CAST(a.buffer AS VARCHAR)
             AND t.level = CAST(a.level AS VARCHAR)""")
+    before, after = one_row(con, "SELECT (SELECT count(*) FROM accesses), (SELECT count(*) FROM _accesses)")
+    if before != after:  # a trace recorded twice, or accesses without their trace: nothing is changed
+        raise GsdbError(f"cannot upgrade to version 15: {before:,} accesses would become {after:,} (an access "
+                        "without its trace_files row, or a trace recorded twice); see `gsdb audit`")
     con.execute("DROP TABLE accesses")
 
 
