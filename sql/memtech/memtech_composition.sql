@@ -16,27 +16,31 @@
 -- @column energy_vs_sram energy_j / sram_energy_j (ratio).
 -- @column unpriced Technologies that could not be priced by energy for this buffer (read or write energy unknown), each with its energy break-even ratio from memtech: 'name (break-even R)', comma-separated; R is the fraction of SRAM's per-bit access energy below which it would use less energy than SRAM. The total row uses the buffers-together ('all') ratios.
 CREATE OR REPLACE VIEW memtech_composition AS
-WITH reference AS (
+WITH memtech_rows AS MATERIALIZED (
+    -- memtech, computed once for the three uses below
+    SELECT * FROM memtech
+),
+reference AS (
     SELECT technology FROM _memtech_reference
 ),
 unpriced AS (
     SELECT run_id, CASE buffer WHEN 'all' THEN 'total' ELSE buffer END AS buffer,
            string_agg(technology || ' (break-even ' || CAST(round(energy_break_even_ratio, 4) AS VARCHAR) || ')', ', '
                       ORDER BY technology) AS unpriced
-    FROM memtech
+    FROM memtech_rows
     WHERE energy_break_even_ratio IS NOT NULL
     GROUP BY ALL
 ),
 sram AS (
     SELECT run_id, buffer, area_um2 AS sram_area_um2, energy_j AS sram_energy_j
-    FROM memtech
+    FROM memtech_rows
     WHERE technology = (SELECT technology FROM reference)
 ),
 candidates AS (
     SELECT m.run_id, o.objective, m.buffer, m.technology, m.area_um2, m.energy_j,
            CASE o.objective WHEN 'area' THEN m.area_um2 ELSE m.energy_j END AS objective_value,
            m.technology = (SELECT technology FROM reference) AS is_sram
-    FROM memtech AS m
+    FROM memtech_rows AS m
     CROSS JOIN (VALUES ('area'), ('energy')) AS o(objective)
     WHERE m.buffer <> 'all'
 ),
