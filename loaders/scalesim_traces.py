@@ -15,8 +15,9 @@ same code.
 DRAM traces `.0` after them. Anything else (`180.7`, `1_80`, `1e2`, `nan`) and any number beyond the
 32-bit columns is refused with the file, line and field named, never rounded. A file as SCALE-Sim
 writes it (only digits, `-`, `,`, newlines, and `.` in `<digit>.0` followed by a comma or a newline;
-every row as wide as the first) is parsed by pyarrow's CSV reader on every core; the text checks
-that prove it is such a file are byte counts, at memory speed. Any other file (ragged rows, empty
+every row as wide as the first) is parsed by pyarrow's CSV reader on every core, as 32-bit integers;
+the checks that prove it is such a file (a byte translation, then a look at the characters around
+each `.`) run at memory speed. Any other file (ragged rows, empty
 cells, `5.00`, CRLF, or a bad cell) is checked line by line by DuckDB, which names the first bad cell,
 and, when it has none, read line by line.
 
@@ -56,7 +57,6 @@ _SHORT_CELL = r"-?[0-9]{1,9}(\.0+)?"
 _LINE = rf"({_SHORT_CELL})?(,({_SHORT_CELL})?)*"
 # The bytes of a trace file as SCALE-Sim writes it (see _parse_as_written).
 _WRITTEN_BYTES = b"0123456789-,.\n"
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
 
 def trace_file_name(buffer: str, level: str) -> str:
