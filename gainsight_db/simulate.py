@@ -50,7 +50,7 @@ from gainsight_db.loaders.scalesim_inputs import (
 )
 from gainsight_db.loaders.scalesim_memory import InMemoryTraces, hand_over_layer
 from gainsight_db.loaders.trace_shards import ShardTraces, write_layer
-from gainsight_db.loaders.scalesim_traces import trace_file_name
+from gainsight_db.loaders.scalesim_traces import trace_path
 from gainsight_db.warehouse.runs import (
     COORDINATES,
     run_names,
@@ -424,7 +424,7 @@ def run_simulation(inputs: SimulationInputs, run_name: str, out_dir: Path, keep_
     expected = [run_dir / name for name in SCALESIM_REPORTS]
     if keep_csv:
         expected += [
-            run_dir / f"layer{layer}" / trace_file_name(buffer, level)
+            trace_path(run_dir, layer, buffer, level)
             for layer in range(len(inputs.topology.layers))
             for buffer in BUFFERS
             for level in LEVELS

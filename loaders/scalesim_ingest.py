@@ -35,7 +35,7 @@ from gainsight_db.loaders.scalesim_traces import (
     read_trace,
     TraceIds,
     record_trace,
-    trace_file_name,
+    trace_path,
 )
 
 from gainsight_db.common.buffers import BUFFERS, LEVELS
@@ -151,8 +151,7 @@ class _BuffersAhead:
             self._submit()
 
     def _parse(self, layer: int, buffer: str):
-        found = {level: parse_as_written(self._run_dir / f"layer{layer}" / trace_file_name(buffer, level), level)
-                 for level in LEVELS}
+        found = {level: parse_as_written(trace_path(self._run_dir, layer, buffer, level), level) for level in LEVELS}
         if any(parsed is None for parsed in found.values()):
             return found, None
         return found, buffer_figures({level: (f.cycles, f.addrs) for level, f in found.items()}, self._writing[buffer])
@@ -191,7 +190,7 @@ def load_layer(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer
         parsed, figures = ahead.take(layer, buffer) if ahead is not None else ({}, None)
         found = {}
         for level in LEVELS:
-            path = run_dir / f"layer{layer}" / trace_file_name(buffer, level)
+            path = trace_path(run_dir, layer, buffer, level)
             size = None
             if in_memory is None:  # the caller checked every trace file before any was loaded
                 size = path.stat().st_size
@@ -310,9 +309,7 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
                  progress: Progress) -> tuple[int, int]:
     """Load every layer's traces (`load_layer`); (accesses, rows loaded)."""
     if in_memory is None:
-        files = [(run_dir / f"layer{layer}" / trace_file_name(buffer, level), level)
-                 for layer in layers for buffer in BUFFERS for level in LEVELS]
-        paths = [path for path, _ in files]
+        paths = [trace_path(run_dir, layer, buffer, level) for layer in layers for buffer in BUFFERS for level in LEVELS]
         for path in paths:
             if not path.is_file():
                 what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"

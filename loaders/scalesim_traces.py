@@ -63,6 +63,11 @@ def trace_file_name(buffer: str, level: str) -> str:
     return f"{buffer.upper()}_{level.upper()}_TRACE.csv"
 
 
+def trace_path(run_dir: Path, layer: int, buffer: str, level: str) -> Path:
+    """Where SCALE-Sim writes one trace of a run: RUN/layer<N>/<BUFFER>_<LEVEL>_TRACE.csv."""
+    return run_dir / f"layer{layer}" / trace_file_name(buffer, level)
+
+
 @dataclass(frozen=True)
 class TraceStats:
     trace_rows: int
