@@ -1,5 +1,6 @@
 """What a SCALE-Sim run's views need, computed once at ingest: `_generations` (which write owns each
-read) and `_layer_stats` (per-layer statistics), one (run, layer, buffer) at a time.
+read), `_layer_stats` (per-layer statistics) and `_lifetime_lengths` (the lifetimes counted by
+length), one (run, layer, buffer) at a time.
 
 At ingest they are derived from the accesses of that layer and buffer's two traces as parsed (numpy
 arrays), before the accesses are appended to `accesses`: nothing is staged or copied on the way, and
@@ -19,7 +20,8 @@ Tests hold both to `_generations_of` and to a plain reference, on random traces.
 
 **Statistics.** `_layer_stats_of` computes the lifetime figures from the generations (an Arrow table)
 in DuckDB; the access counts it is given (reads, writes, distinct cycles with a read or a write,
-distinct addresses) are counted here.
+distinct addresses) are counted here. `_lifetime_lengths_of` counts the lifetimes by length, in DuckDB
+too.
 
 Which trace level is a write into a buffer is `_is_write` (sql/lifetimes), asked of DuckDB.
 """
@@ -36,6 +38,9 @@ from gainsight_db.common.buffers import BUFFERS, LEVELS
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.numpy_arrow import arrow_array, arrow_table
 from gainsight_db.common.results import one_row
+
+# The tables derive_buffer fills.
+DERIVED_TABLES = ("_generations", "_layer_stats", "_lifetime_lengths")
 
 # Dense address indices are used while an address range is at most this many times the accesses
 # (plus a constant); a sparser range is numbered by sorting its distinct addresses instead.
@@ -216,6 +221,7 @@ def derive_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffe
                                             figures.write_active_cycles, figures.footprint_words))
     con.execute(f"INSERT INTO _layer_stats BY NAME SELECT * FROM _layer_stats_of('_layer_generations', {key}, "
                 f"{counts})")
+    con.execute(f"INSERT INTO _lifetime_lengths BY NAME SELECT * FROM _lifetime_lengths_of('_layer_generations', {key})")
 
 
 def load_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, traces: dict,
@@ -233,7 +239,7 @@ def derive_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """(Re)compute the derived rows of one run from the accesses table (upgrades, tests)."""
     import numpy as np
 
-    for table in ("_generations", "_layer_stats"):
+    for table in DERIVED_TABLES:
         con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
     layers = con.execute("SELECT layer FROM compute_report WHERE run_id = ? ORDER BY layer", [run_id]).fetchall()
     writing = write_levels(con)

@@ -335,7 +335,7 @@ def store_accesses(con, rows) -> None:
 # Older warehouses ---------------------------------------------------------------------------------
 def reshape_as_version_14(db) -> None:
     """The accesses as versions up to 14 kept them: a table with the run, layer, buffer and level of
-    every access, and traces without ids."""
+    every access, and traces without ids; and no lifetimes counted by length (version 16)."""
     import duckdb
 
     con = duckdb.connect(str(db))
@@ -347,4 +347,5 @@ def reshape_as_version_14(db) -> None:
     con.execute("DROP TABLE _accesses")
     con.execute("ALTER TABLE _old_accesses RENAME TO accesses")
     con.execute("ALTER TABLE trace_files DROP COLUMN trace_id")
+    con.execute("DROP TABLE _lifetime_lengths")
     con.close()

@@ -236,7 +236,7 @@ def test_rm_removes_every_row_of_a_run_and_the_audit_finds_rows_a_deletion_by_ha
     expected = {
         "accesses": sum(run_access_counts(OS_SAMPLE).values()), "trace_files": 3 * 6, "compute_report": 3,
         "bandwidth_report": 3, "access_report": 3, "layer_shapes": 3, "_layer_stats": 3 * 3, "ingests": 1,
-        "_generations": second["_generations"],
+        "_generations": second["_generations"], "_lifetime_lengths": second["_lifetime_lengths"],
     }
     assert second == {**expected, "runs": 1}
     gsdb("query", "--write", "DELETE FROM runs WHERE run_id = 2")

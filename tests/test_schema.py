@@ -218,7 +218,8 @@ def test_upgrading_from_version_14_keeps_every_access_under_its_trace(db):
     ingest(con, [EXAMPLE_RUN, SCALESIM_SAMPLES["v3_api_tiny_8x16_os"]])
     queries = ("SELECT run_id, layer, buffer, level, cycle, addr FROM accesses ORDER BY ALL",
                "SELECT * EXCLUDE (trace_id) FROM trace_files ORDER BY ALL",
-               "SELECT * FROM lifetimes ORDER BY ALL", "SELECT * FROM layer_stats ORDER BY ALL")
+               "SELECT * FROM lifetimes ORDER BY ALL", "SELECT * FROM layer_stats ORDER BY ALL",
+               "SELECT * FROM lifetime_histogram ORDER BY ALL", "SELECT * FROM run_stats ORDER BY ALL")
     fresh = [con.execute(q).fetchall() for q in queries]
     con.close()
     reshape_as_version_14(db)
@@ -235,6 +236,29 @@ def test_upgrading_from_version_14_keeps_every_access_under_its_trace(db):
     finally:
         con.close()
     assert fresh[0] and len(fresh[1]) == 2 * 3 * 6
+
+
+def test_upgrading_from_version_15_counts_every_run_s_lifetimes_by_length(db):
+    """Rule: version 16 keeps each layer's lifetimes counted by length (_lifetime_lengths); the upgrade
+    counts them from the lifetimes, so lifetime_histogram, run_stats and memtech show what a fresh
+    ingest shows."""
+    from gainsight_db.loaders.ingest import ingest
+
+    con = open_warehouse(db)
+    ingest(con, [EXAMPLE_RUN, SCALESIM_SAMPLES["v3_api_tiny_8x16_os"]])
+    queries = ("SELECT * FROM lifetime_histogram ORDER BY ALL", "SELECT * FROM run_stats ORDER BY ALL",
+               "SELECT * FROM memtech ORDER BY ALL")
+    fresh = [con.execute(q).fetchall() for q in queries]
+    con.execute("DROP TABLE _lifetime_lengths")
+    con.close()
+    _set_version(db, "15")
+    con = open_warehouse(db)
+    try:
+        assert schema.stored_version(con) == schema.SCHEMA_VERSION
+        assert [con.execute(q).fetchall() for q in queries] == fresh
+    finally:
+        con.close()
+    assert all(fresh) and {r[0] for r in fresh[1]} == {1, 2}
 
 
 def _reshape_trace_files_as_version_6(db) -> None:
@@ -278,7 +302,8 @@ def test_upgrading_from_version_5_computes_the_ingest_time_tables(db):
     con = open_warehouse(db)
     ingest(con, [EXAMPLE_RUN])
     queries = ("SELECT * FROM lifetimes ORDER BY ALL", "SELECT * FROM dead_writes ORDER BY ALL",
-               "SELECT * FROM orphan_reads ORDER BY ALL", "SELECT * FROM layer_stats ORDER BY ALL")
+               "SELECT * FROM orphan_reads ORDER BY ALL", "SELECT * FROM layer_stats ORDER BY ALL",
+               "SELECT * FROM lifetime_histogram ORDER BY ALL")
     fresh = [con.execute(q).fetchall() for q in queries]
     con.execute("DELETE FROM _generations")
     con.execute("DELETE FROM _layer_stats")

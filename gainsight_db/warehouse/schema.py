@@ -22,7 +22,7 @@ from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 MIGRATIONS: dict[int, list] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
@@ -67,6 +67,9 @@ MIGRATIONS: dict[int, list] = {
     # 15 stores each access with its trace's id only (_accesses): accesses becomes a view over it and
     # trace_files, which gives every trace a trace_id
     14: [lambda con: _store_accesses_by_trace(con)],
+    # 16 keeps each layer's lifetimes counted by length (_lifetime_lengths, a new table; see _backfill)
+    # for lifetime_histogram, run_stats and memtech
+    15: [],
 }
 # A migration step is an SQL statement, or a function of the connection for steps that depend on
 # what the warehouse holds.
@@ -289,6 +292,10 @@ def _backfill(con: duckdb.DuckDBPyConnection, from_version: int) -> None:
         from gainsight_db.loaders.scalesim_derived import derive_all
 
         derive_all(con)
+    if 6 <= from_version < 16:  # (before 6, derive_all has filled it)
+        con.execute("DELETE FROM _lifetime_lengths")
+        con.execute("INSERT INTO _lifetime_lengths SELECT run_id, layer, buffer, lifetime_cycles, count(*), sum(reads) "
+                    "FROM lifetimes GROUP BY ALL")
     if from_version < 12 and _table_exists(con, _BEFORE_FIGURES):
         from gainsight_db.loaders.technologies import per_bit_figures, replace_figures
 

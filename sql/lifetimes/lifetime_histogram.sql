@@ -14,11 +14,9 @@
 -- @column read_pct Share of the (run, layer, buffer)'s lifetime reads in the bin (percent).
 CREATE OR REPLACE VIEW lifetime_histogram AS
 WITH lengths AS (
-    -- lifetimes of equal length fall in the same bin: each length is binned once
-    SELECT run_id, layer, CAST(buffer AS VARCHAR) AS buffer, lifetime_cycles, count(*) AS lifetimes,
-           sum(reads) AS reads
-    FROM lifetimes
-    GROUP BY ALL
+    -- lifetimes of equal length fall in the same bin: each length, counted at ingest, is binned once
+    SELECT run_id, layer, CAST(buffer AS VARCHAR) AS buffer, lifetime_cycles, lifetimes, reads
+    FROM _lifetime_lengths
 ),
 binned AS (
     SELECT
