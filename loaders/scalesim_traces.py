@@ -15,9 +15,9 @@ same code.
 DRAM traces `.0` after them. Anything else (`180.7`, `1_80`, `1e2`, `nan`) and any number beyond the
 32-bit columns is refused with the file, line and field named, never rounded. A file as SCALE-Sim
 writes it (only digits, `-`, `,`, newlines, and `.` in `<digit>.0` followed by a comma or a newline;
-every row as wide as the first) is parsed by pyarrow's CSV reader on every core, as 32-bit integers;
-the checks that prove it is such a file (a byte translation, then a look at the characters around
-each `.`) run at memory speed. Any other file (ragged rows, empty
+every row as wide as the first) is parsed by pyarrow's CSV reader on every core, as 32-bit integers
+(a DRAM trace once its `.0`s are dropped); the checks that prove it is such a file (a byte
+translation, then that no other `.` is left) run at memory speed. Any other file (ragged rows, empty
 cells, `5.00`, CRLF, or a bad cell) is checked line by line by DuckDB, which names the first bad cell,
 and, when it has none, read line by line.
 
@@ -246,20 +246,6 @@ def trace_accesses(values, level: str, where: str) -> TraceAccesses:
     return TraceAccesses(np.repeat(cycle.astype(np.int32), per_row), addrs.astype(np.int32), stats)
 
 
-def _zero_fractions_only(data: bytes) -> bool:
-    """Whether every `.` of the text is that of a cell written as `<digit>.0` (a DRAM trace's `%s`
-    of a float), before a comma or a newline."""
-    import numpy as np
-
-    text = np.frombuffer(data, np.uint8)
-    dots = np.flatnonzero(text == ord("."))
-    if dots[0] == 0 or dots[-1] + 2 >= len(text):
-        return False
-    before, zero, after = text[dots - 1], text[dots + 1], text[dots + 2]
-    return bool(((before >= ord("0")) & (before <= ord("9"))).all() and (zero == ord("0")).all()
-                and ((after == ord(",")) | (after == ord("\n"))).all())
-
-
 def _parse_as_written(path: Path):
     """(The file's matrix (32-bit integers), when the file is exactly as SCALE-Sim writes it (see the
     module's doc), or None for any other file (which _read_line_by_line then checks and reads); the
@@ -277,20 +263,23 @@ def _parse_as_written(path: Path):
     digest = hashlib.sha256(data).hexdigest()
     if data.translate(None, _WRITTEN_BYTES):
         return None, digest
-    fractions = b"." in data  # a DRAM trace: integers written as floats, parsed as such
-    if fractions and not _zero_fractions_only(data):
-        return None, digest
+    if b"." in data:
+        # A DRAM trace: integers written as floats (`-245.0`), parsed as the integers they are once
+        # every `.0` before a comma or a newline is dropped. Any `.` left means another cell; a `.0`
+        # that followed no digit leaves a cell ('-') or an empty cell that is refused below.
+        data = data.replace(b".0,", b",").replace(b".0\n", b"\n")
+        if b"." in data:
+            return None, digest
     width = data[: data.find(b"\n")].count(b",") + 1
     if width < 2:
         return None, digest
     names = [f"c{i}" for i in range(width)]
-    kind = pa.float64() if fractions else pa.int32()
     try:
         table = pcsv.read_csv(
             pa.py_buffer(data),
             read_options=pcsv.ReadOptions(column_names=names, block_size=_PARSE_BLOCK_BYTES),
             parse_options=pcsv.ParseOptions(quote_char=False),
-            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, kind)),
+            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.int32())),
         )
     except pa.ArrowInvalid:  # a row of another width, a cell that is not a number ('5-', '--1') or beyond 32 bits
         return None, digest
@@ -300,7 +289,7 @@ def _parse_as_written(path: Path):
     # Filled a column at a time (each chunk as it was parsed, contiguous), then made row-major, row
     # by row as the trace is read.
     # (The chunks are read through their buffers: Array.to_numpy would import pandas on first use.)
-    dtype = np.dtype(np.float64 if fractions else np.int32)
+    dtype = np.dtype(np.int32)
     columns = np.empty((width, table.num_rows), dtype)
     for column in range(width):
         start = 0
@@ -309,9 +298,7 @@ def _parse_as_written(path: Path):
                                                                       chunk.offset * dtype.itemsize)
             start += len(chunk)
     del table
-    if fractions and _first_out_of_range(columns):
-        return None, digest
-    return np.ascontiguousarray(columns.T, dtype=np.int32), digest
+    return np.ascontiguousarray(columns.T), digest
 
 
 def _read_line_by_line(con: duckdb.DuckDBPyConnection, path: Path, name: str):
