@@ -270,12 +270,14 @@ def load_objects() -> tuple[SqlObject, ...]:
 
 
 def _apply_object(con: duckdb.DuckDBPyConnection, obj: SqlObject) -> None:
-    con.execute(obj.sql)
-    if not obj.public:
-        return
-    con.execute(f"COMMENT ON {obj.kind.upper()} {quote_identifier(obj.name)} IS {quote_literal(obj.doc)}")
-    for column, text in obj.column_docs.items():
-        con.execute(f"COMMENT ON COLUMN {quote_identifier(obj.name)}.{quote_identifier(column)} IS {quote_literal(text)}")
+    """Create (or replace) one object, with its doc and its columns' docs as comments: one call
+    (a public view has tens of column comments; a call each cost a new warehouse 0.1 s)."""
+    statements = [obj.sql]
+    if obj.public:
+        statements.append(f"COMMENT ON {obj.kind.upper()} {quote_identifier(obj.name)} IS {quote_literal(obj.doc)}")
+        statements += [f"COMMENT ON COLUMN {quote_identifier(obj.name)}.{quote_identifier(column)} IS {quote_literal(text)}"
+                       for column, text in obj.column_docs.items()]
+    con.execute("\n;\n".join(statements))
 
 
 def _seed(con: duckdb.DuckDBPyConnection) -> None:
