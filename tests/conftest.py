@@ -160,6 +160,18 @@ def ensure_generated_run(sample: Path) -> str | None:
                 f"({len(expected)} files, as recorded)")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The empty warehouse new warehouses are copied from (gainsight_db/warehouse/template.py) is kept
+    in a folder of this test process's own, for the tests and every `gsdb` they run, not in the
+    user's cache; removed when the process's tests end."""
+    config._gsdb_cache = Path(tempfile.mkdtemp(prefix="gsdb-test-cache-"))
+    os.environ["GSDB_CACHE_DIR"] = str(config._gsdb_cache)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(config._gsdb_cache, ignore_errors=True)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Every generated sample's run directory is in place before the tests are collected."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -20,6 +20,7 @@ from gainsight_db.warehouse.schema import (
     refuse_newer,
     stored_version,
 )
+from gainsight_db.warehouse.template import adopt_copy, copy_of_template, discard_copy
 
 DEFAULT_DB = Path("warehouse") / "gainsight.duckdb"
 DB_ENV = "GSDB_DB"
@@ -56,12 +57,14 @@ def open_warehouse(
     With create=False a missing file is an error rather than a new, empty warehouse.
     """
     path = Path(path)
+    copied = False
     if not path.exists():
         if not create:
             raise GsdbError(f"{path}: no warehouse here (run `gsdb ingest` first, or pass --db)")
         if read_only:
             raise GsdbError(f"{path}: no warehouse here")
         path.parent.mkdir(parents=True, exist_ok=True)
+        copied = copy_of_template(path)  # else the schema is created below
     elif path.is_dir():
         raise GsdbError(f"{path}: is a folder, not a warehouse file")
     settings = settings or EngineSettings()
@@ -70,7 +73,18 @@ def open_warehouse(
         config["threads"] = settings.threads
     config["memory_limit"] = settings.memory_limit or (READ_ONLY_MEMORY_LIMIT if read_only else DEFAULT_MEMORY_LIMIT)
     config["temp_directory"] = str(spill_folder(path, settings))
-    con = _connect_waiting(path, config) if read_only else _connect(path, False, config)
+    if read_only:
+        con = _connect_waiting(path, config)
+    elif copied:
+        try:
+            con = _connect(path, False, config)
+        except GsdbError:  # a broken copy: made again from the schema files
+            discard_copy(path)
+            con = _connect(path, False, config)
+        else:
+            adopt_copy(con)
+    else:
+        con = _connect(path, False, config)
     try:
         if not read_only:
             if settings.temp_dir is None:
