@@ -18,8 +18,9 @@ _CATALOG_TABLES = ("runs", "ingests")
 # Tables whose rows of a run stay when the run is replaced by a simulation of the same inputs.
 _KEPT_FOR_THE_SAME_INPUTS = ("sweep_points",)
 # Tables without run_id whose rows belong to a run through the rows of a table with one: per table,
-# (its key, the table holding that key with the run_id, the name users know the rows by).
-HELD_THROUGH = {"_accesses": ("trace_id", "trace_files", "accesses")}
+# (its key, the table holding that key with the run_id, the name users know the rows by, and how
+# many of those one stored row holds: an SQL expression over the row).
+HELD_THROUGH = {"_accesses": ("trace_id", "trace_files", "accesses", "len(addrs)")}
 
 
 @cache
@@ -89,10 +90,11 @@ def _delete_held_rows(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, 
     """Delete a run's rows of the HELD_THROUGH tables (before the rows that hold them); the rows
     deleted, per the name users know them by."""
     removed = {}
-    for table, (key, holder, known_as) in HELD_THROUGH.items():
-        key, holder = quote_identifier(key), quote_identifier(holder)
-        rows = con.execute(f"DELETE FROM {quote_identifier(table)} WHERE {key} IN "
-                           f"(SELECT {key} FROM {holder} WHERE run_id = ?)", [run_id]).fetchall()[0][0]
+    for table, (key, holder, known_as, holds) in HELD_THROUGH.items():
+        key, holder, table = quote_identifier(key), quote_identifier(holder), quote_identifier(table)
+        held = f"{key} IN (SELECT {key} FROM {holder} WHERE run_id = ?)"
+        rows = con.execute(f"SELECT sum({holds}) FROM {table} WHERE {held}", [run_id]).fetchall()[0][0]
+        con.execute(f"DELETE FROM {table} WHERE {held}", [run_id])
         if rows:
             removed[known_as] = int(rows)
     return removed

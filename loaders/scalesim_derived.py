@@ -247,7 +247,7 @@ def derive_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
         for buffer in BUFFERS:
             traces = {}
             for level in LEVELS:
-                found = con.execute("SELECT cycle, addr FROM _accesses WHERE trace_id IN (SELECT trace_id FROM "
+                found = con.execute("SELECT cycle, unnest(addrs) AS addr FROM _accesses WHERE trace_id IN (SELECT trace_id FROM "
                                     "trace_files WHERE run_id = ? AND layer = ? AND buffer = ? AND level = ?)",
                                     [run_id, layer, buffer, level]).fetchnumpy()
                 traces[level] = tuple(np.asarray(found[c], np.int32) for c in ("cycle", "addr"))

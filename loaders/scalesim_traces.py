@@ -37,7 +37,7 @@ import duckdb
 from gainsight_db.loaders.input_files import literal_path, named_in, read_head
 
 from gainsight_db.common.errors import GsdbError
-from gainsight_db.common.numpy_arrow import arrow_table
+from gainsight_db.common.numpy_arrow import arrow_lists, arrow_table
 from gainsight_db.common.sql_text import one_line, quote_literal
 
 _SNIFF_BYTES = 1 << 16
@@ -408,6 +408,12 @@ def record_trace(con: duckdb.DuckDBPyConnection, ids: TraceIds, run_id: int, lay
 
 
 def insert_accesses(con: duckdb.DuckDBPyConnection, found: TraceAccesses, trace_id: int) -> None:
-    """Append one trace's accesses to accesses (the trace's trace_files row is `trace_id`)."""
-    _trace_accesses = arrow_table({"cycle": found.cycles, "addr": found.addrs})  # noqa: F841 (read by the query)
-    con.execute(f"INSERT INTO _accesses SELECT {int(trace_id)}, cycle, addr FROM _trace_accesses")
+    """Append one trace's accesses to accesses (the trace's trace_files row is `trace_id`): a row of
+    _accesses per run of accesses in one cycle."""
+    import numpy as np
+
+    cycles = found.cycles
+    starts = np.flatnonzero(cycles[1:] != cycles[:-1]) + 1
+    starts = np.concatenate(([0], starts)) if len(cycles) else starts
+    _trace_rows = arrow_table({"cycle": cycles[starts], "addrs": arrow_lists(starts, found.addrs)})  # noqa: F841
+    con.execute(f"INSERT INTO _accesses SELECT {int(trace_id)}, cycle, addrs FROM _trace_rows")

@@ -345,6 +345,21 @@ def store_accesses(con, rows) -> None:
 
 
 # Older warehouses ---------------------------------------------------------------------------------
+def reshape_as_version_15(db) -> None:
+    """The warehouse as version 15 kept it: a row of _accesses per access, and no lifetimes counted by
+    length."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE _flat_accesses AS SELECT trace_id, cycle, unnest(addrs) AS addr FROM _accesses")
+    con.execute("DROP TABLE _accesses")
+    con.execute("CREATE TABLE _accesses (trace_id INTEGER NOT NULL, cycle INTEGER NOT NULL, addr INTEGER NOT NULL)")
+    con.execute("INSERT INTO _accesses SELECT * FROM _flat_accesses")
+    con.execute("DROP TABLE _flat_accesses")
+    con.execute("DROP TABLE _lifetime_lengths")
+    con.close()
+
+
 def reshape_as_version_14(db) -> None:
     """The accesses as versions up to 14 kept them: a table with the run, layer, buffer and level of
     every access, and traces without ids; and no lifetimes counted by length (version 16)."""

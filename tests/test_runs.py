@@ -37,8 +37,8 @@ def _rows_per_table(db, run_id: int) -> dict[str, int]:
             "AND table_name IN (SELECT table_name FROM duckdb_tables()) ORDER BY 1").fetchall()]
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}" WHERE run_id = ?', [run_id]).fetchall()[0][0]
                   for t in tables}
-        # the accesses are stored under their trace's id: a run's are those of its traces
-        counts["accesses"] = con.execute("SELECT count(*) FROM _accesses WHERE trace_id IN "
+        # the accesses are stored under their trace's id, a cycle's in a list: a run's are those of its traces
+        counts["accesses"] = con.execute("SELECT coalesce(sum(len(addrs)), 0) FROM _accesses WHERE trace_id IN "
                                          "(SELECT trace_id FROM trace_files WHERE run_id = ?)", [run_id]).fetchall()[0][0]
     finally:
         con.close()

@@ -9,7 +9,7 @@ from gainsight_db.warehouse import schema
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.warehouse.connection import open_warehouse
 
-from conftest import EXAMPLE_RUN, SCALESIM_SAMPLES, reshape_as_version_14, warehouse_fingerprint
+from conftest import EXAMPLE_RUN, SCALESIM_SAMPLES, reshape_as_version_14, reshape_as_version_15, warehouse_fingerprint
 
 
 def test_every_object_comes_after_what_it_reads():
@@ -238,27 +238,29 @@ def test_upgrading_from_version_14_keeps_every_access_under_its_trace(db):
     assert fresh[0] and len(fresh[1]) == 2 * 3 * 6
 
 
-def test_upgrading_from_version_15_counts_every_run_s_lifetimes_by_length(db):
-    """Rule: version 16 keeps each layer's lifetimes counted by length (_lifetime_lengths); the upgrade
-    counts them from the lifetimes, so lifetime_histogram, run_stats and memtech show what a fresh
-    ingest shows."""
+def test_upgrading_from_version_15_stores_accesses_by_row_and_counts_lifetimes_by_length(db):
+    """Rule: version 16 stores a trace's accesses a cycle at a time and keeps each layer's lifetimes
+    counted by length (_lifetime_lengths); the upgrade moves every access and counts the lifetimes,
+    so accesses, lifetime_histogram, run_stats and memtech show what a fresh ingest shows."""
     from gainsight_db.loaders.ingest import ingest
 
     con = open_warehouse(db)
     ingest(con, [EXAMPLE_RUN, SCALESIM_SAMPLES["v3_api_tiny_8x16_os"]])
-    queries = ("SELECT * FROM lifetime_histogram ORDER BY ALL", "SELECT * FROM run_stats ORDER BY ALL",
-               "SELECT * FROM memtech ORDER BY ALL")
+    queries = ("SELECT * FROM accesses ORDER BY ALL", "SELECT * FROM lifetime_histogram ORDER BY ALL",
+               "SELECT * FROM run_stats ORDER BY ALL", "SELECT * FROM memtech ORDER BY ALL")
     fresh = [con.execute(q).fetchall() for q in queries]
-    con.execute("DROP TABLE _lifetime_lengths")
     con.close()
+    reshape_as_version_15(db)
     _set_version(db, "15")
     con = open_warehouse(db)
     try:
         assert schema.stored_version(con) == schema.SCHEMA_VERSION
         assert [con.execute(q).fetchall() for q in queries] == fresh
+        # a row per cycle of each trace
+        assert con.execute("SELECT count(*) = count(DISTINCT (trace_id, cycle)) FROM _accesses").fetchone() == (True,)
     finally:
         con.close()
-    assert all(fresh) and {r[0] for r in fresh[1]} == {1, 2}
+    assert all(fresh) and {r[0] for r in fresh[2]} == {1, 2}
 
 
 def _reshape_trace_files_as_version_6(db) -> None:

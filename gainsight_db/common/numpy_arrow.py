@@ -22,6 +22,16 @@ def arrow_array(values, nulls=None):
     return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [validity, pa.py_buffer(values)])
 
 
+def arrow_lists(starts, values):
+    """An Arrow array of lists of numbers: list i is values[starts[i]:starts[i + 1]] (the last runs
+    to the end of `values`); sharing the memory of `values`."""
+    import numpy as np
+    import pyarrow as pa
+
+    offsets = np.append(np.asarray(starts, np.int64), len(values))
+    return pa.LargeListArray.from_arrays(arrow_array(offsets), arrow_array(values))
+
+
 def arrow_table(columns: dict):
     """An Arrow table of numpy columns (as arrow_array), or of Arrow arrays."""
     import pyarrow as pa

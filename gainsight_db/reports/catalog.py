@@ -73,10 +73,10 @@ def orphan_rows_query(con: duckdb.DuckDBPyConnection) -> str:
         f"FROM {quote_identifier(table)} AS t ANTI JOIN runs AS r USING (run_id) GROUP BY t.run_id"
         for table in run_tables(con) if table != "runs"
     ]
-    for table, (key, holder, known_as) in HELD_THROUGH.items():
+    for table, (key, holder, known_as, holds) in HELD_THROUGH.items():
         # rows whose holding row's run is gone, and rows with no holding row at all (no run to name)
         parts.append(
-            f"SELECT {quote_literal(known_as)} AS \"table\", h.run_id, count(*) AS rows "
+            f"SELECT {quote_literal(known_as)} AS \"table\", h.run_id, CAST(sum({holds}) AS BIGINT) AS rows "
             f"FROM {quote_identifier(table)} AS t LEFT JOIN {quote_identifier(holder)} AS h USING ({quote_identifier(key)}) "
             f"ANTI JOIN runs AS r USING (run_id) GROUP BY h.run_id")
     return " UNION ALL ".join(parts) or 'SELECT NULL::VARCHAR AS "table", NULL::INTEGER AS run_id, 0::BIGINT AS rows WHERE false'

@@ -68,8 +68,9 @@ MIGRATIONS: dict[int, list] = {
     # trace_files, which gives every trace a trace_id
     14: [lambda con: _store_accesses_by_trace(con)],
     # 16 keeps each layer's lifetimes counted by length (_lifetime_lengths, a new table; see _backfill)
-    # for lifetime_histogram, run_stats and memtech
-    15: [],
+    # for lifetime_histogram, run_stats and memtech, and stores accesses a trace row at a time
+    # (_accesses: the row's cycle and its addresses)
+    15: [lambda con: _store_accesses_by_row(con)],
 }
 # A migration step is an SQL statement, or a function of the connection for steps that depend on
 # what the warehouse holds.
@@ -90,8 +91,8 @@ def _store_accesses_by_trace(con: duckdb.DuckDBPyConnection) -> None:
     not each have exactly one trace_files row (which no ingest leaves) is refused, unchanged."""
     files = {obj.name: obj for obj in load_objects()}
     con.execute("ALTER TABLE trace_files RENAME TO _trace_files_before_15")
-    for name in ("trace_files", "_accesses"):
-        con.execute(files[name].sql)
+    con.execute(files["trace_files"].sql)
+    con.execute("CREATE TABLE _accesses (trace_id INTEGER NOT NULL, cycle INTEGER NOT NULL, addr INTEGER NOT NULL)")
     con.execute("""
         INSERT INTO trace_files BY NAME
         SELECT *, CAST(row_number() OVER (ORDER BY run_id, layer, buffer, level) AS INTEGER) AS trace_id
@@ -108,6 +109,28 @@ def _store_accesses_by_trace(con: duckdb.DuckDBPyConnection) -> None:
         raise GsdbError(f"cannot upgrade to version 15: {before:,} accesses would become {after:,} (an access "
                         "without its trace_files row, or a trace recorded twice); see `gsdb audit`")
     con.execute("DROP TABLE accesses")
+
+
+def _store_accesses_by_row(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 16: one _accesses row per cycle of a trace (its addresses in a list) instead of one per
+    access, moved a trace at a time (so that memory stays bounded)."""
+    files = {obj.name: obj for obj in load_objects()}
+    con.execute("ALTER TABLE _accesses RENAME TO _accesses_before_16")
+    con.execute(files["_accesses"].sql)
+    traces = con.execute("SELECT DISTINCT trace_id FROM _accesses_before_16 ORDER BY trace_id").fetchall()
+    for (trace_id,) in traces:
+        con.execute("""
+            INSERT INTO _accesses
+            SELECT trace_id, cycle, list(addr ORDER BY rowid)
+            FROM _accesses_before_16
+            WHERE trace_id = ?
+            GROUP BY trace_id, cycle
+            ORDER BY min(rowid)""", [trace_id])
+    before, after = one_row(con, "SELECT (SELECT count(*) FROM _accesses_before_16), "
+                                 "(SELECT coalesce(sum(len(addrs)), 0) FROM _accesses)")
+    if before != after:
+        raise GsdbError(f"cannot upgrade to version 16: {before:,} accesses would become {after:,}")
+    con.execute("DROP TABLE _accesses_before_16")
 
 
 def _upgrade_to_technology_figures(con: duckdb.DuckDBPyConnection) -> None:

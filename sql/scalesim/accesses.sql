@@ -2,7 +2,8 @@
 -- CALC-mode 1.0 padding). For an on-chip buffer, GainSight's convention makes a DRAM access of
 -- ifmap/filter a write into the SRAM buffer (a fill) and an SRAM access a read; for ofmap the SRAM
 -- access is the write and the DRAM access the read (drain). Each row comes from one trace
--- (trace_files, through trace_id); the accesses are stored once per trace, with its cycle and address.
+-- (trace_files, through trace_id); the accesses are stored per trace row (_accesses: the row's
+-- cycle and its addresses), and listed here one per row in the order of the trace's cells.
 -- @column run_id Run (see runs).
 -- @column layer SCALE-Sim LayerID; cycles restart at every layer.
 -- @column buffer 'ifmap', 'filter' or 'ofmap'.
@@ -20,6 +21,6 @@ WITH traces AS (
         CAST(level AS ENUM('sram', 'dram')) AS level
     FROM trace_files
 )
-SELECT t.run_id, t.layer, t.buffer, t.level, a.cycle, a.addr, a.trace_id
+SELECT t.run_id, t.layer, t.buffer, t.level, a.cycle, unnest(a.addrs) AS addr, a.trace_id
 FROM _accesses AS a
 JOIN traces AS t USING (trace_id);
