@@ -175,43 +175,68 @@ class _BuffersAhead:
 
 def load_layer(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer: int,
                in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger | None = None,
-               advance=None, ahead: _BuffersAhead | None = None,
-               writing: dict[str, str] | None = None, trace_ids: TraceIds | None = None) -> tuple[int, int]:
+               advance=None, writing: dict[str, str] | None = None,
+               trace_ids: TraceIds | None = None) -> tuple[int, int]:
     """Load one layer's six traces (from its trace files, checked by the caller, or from SCALE-Sim's
-    memory or shards): each (layer, buffer)'s two traces are parsed together, its lifetimes and
-    statistics derived from them, and only then appended to accesses (scalesim_derived).
-    `advance(size)` hears of each trace file read; `ahead` parses the trace files ahead; `writing` is
-    write_levels(con), asked for if not given; `trace_ids`, the run's (made if not given). Returns
-    (accesses, rows loaded)."""
+    memory or shards), a buffer at a time (`load_buffer_traces`). `advance(size)` hears of each trace
+    file read; `writing` is write_levels(con), asked for if not given; `trace_ids`, the run's (made if
+    not given). Returns (accesses, rows loaded)."""
     writing = writing or write_levels(con)
     trace_ids = trace_ids or TraceIds(con)
     accesses = rows_loaded = 0
     for buffer in BUFFERS:
-        parsed, figures = ahead.take(layer, buffer) if ahead is not None else ({}, None)
-        found = {}
-        for level in LEVELS:
-            path = trace_path(run_dir, layer, buffer, level)
-            size = None
-            if in_memory is None:  # the caller checked every trace file before any was loaded
-                size = path.stat().st_size
-                trace = read_trace(con, path, level, parsed.get(level))
-                if ledger is not None:
-                    ledger.add(path, trace.sha256)
-            else:
-                matrix = in_memory.take(layer, buffer, level)
-                trace = matrix_accesses(matrix, f"{path} (in memory)", level)
-                del matrix
-            stats = trace.stats
-            trace_id = record_trace(con, trace_ids, run_id, layer, buffer, level, path, size, stats,
-                                    "csv" if in_memory is None else "memory")
-            found[level] = (trace_id, trace)
-            accesses += stats.accesses
-            rows_loaded += stats.accesses + 1
-            if advance is not None and size is not None:
-                advance(size)
-        del parsed
-        load_buffer(con, run_id, layer, buffer, found, writing[buffer], figures)
+        found, rows = load_buffer_traces(con, run_dir, run_id, layer, buffer, in_memory, ledger, advance,
+                                         writing, trace_ids)
+        accesses += found
+        rows_loaded += rows
     return accesses, rows_loaded
+
+
+def load_buffer_traces(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layer: int, buffer: str,
+                       in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger | None,
+                       advance, writing: dict[str, str], trace_ids: TraceIds,
+                       parsed: tuple[dict, BufferFigures | None] = ({}, None),
+                       first_id: int | None = None) -> tuple[int, int]:
+    """Load one (layer, buffer)'s two traces: parsed together, its lifetimes and statistics derived
+    from them, and only then appended to accesses (scalesim_derived). `parsed`: what _BuffersAhead
+    made of its trace files, if it was asked. The traces take the next ids of `trace_ids`, or
+    `first_id` and the one after, in LEVELS order. Returns (accesses, rows loaded)."""
+    files, figures = parsed
+    found = {}
+    accesses = rows_loaded = 0
+    for level in LEVELS:
+        path = trace_path(run_dir, layer, buffer, level)
+        size = None
+        if in_memory is None:  # the caller checked every trace file before any was loaded
+            size = path.stat().st_size
+            trace = read_trace(con, path, level, files.get(level))
+            if ledger is not None:
+                ledger.add(path, trace.sha256)
+        else:
+            matrix = in_memory.take(layer, buffer, level)
+            trace = matrix_accesses(matrix, f"{path} (in memory)", level)
+            del matrix
+        stats = trace.stats
+        trace_id = trace_ids.take() if first_id is None else first_id + LEVELS.index(level)
+        record_trace(con, trace_id, run_id, layer, buffer, level, path, size, stats,
+                     "csv" if in_memory is None else "memory")
+        found[level] = (trace_id, trace)
+        accesses += stats.accesses
+        rows_loaded += stats.accesses + 1
+        if advance is not None and size is not None:
+            advance(size)
+    del files, parsed
+    load_buffer(con, run_id, layer, buffer, found, writing[buffer], figures)
+    return accesses, rows_loaded
+
+
+def _schedule(sizes: dict[tuple[int, str], int]) -> list[tuple[int, str]]:
+    """The order a run's buffers are loaded in, from the bytes of their trace files: the smallest
+    first, so that DuckDB has something to store soon, then the others from the largest to the
+    smallest, so that the last to be parsed, and stored once parsing is done, are quick. (Two stages,
+    parsing ahead and storing, overlap best so; each buffer is loaded on its own, in any order.)"""
+    by_size = sorted(sizes, key=lambda key: (-sizes[key], key))
+    return by_size[-1:] + by_size[:-1]
 
 
 def ingest_scalesim_run(
@@ -322,19 +347,29 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
     accesses = rows_loaded = 0
     writing = write_levels(con)
     trace_ids = TraceIds(con)
-    # Trace files are parsed a buffer ahead, while DuckDB stores the previous buffer's accesses.
-    ahead = _BuffersAhead(run_dir, [(layer, buffer) for layer in layers for buffer in BUFFERS], writing) \
-        if in_memory is None else None
-    try:
+    if in_memory is not None:
         for layer in layers:
             progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
-            found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance, ahead,
-                                     writing, trace_ids)
+            found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance, writing,
+                                     trace_ids)
             accesses += found
             rows_loaded += rows
-            if in_memory is not None:
-                progress.advance(1)
+            progress.advance(1)
+        return accesses, rows_loaded
+    # Trace files are parsed two buffers ahead, while DuckDB stores the buffer before them. Buffers
+    # are loaded in the order of _schedule; their traces are numbered in the order of the run.
+    buffers = [(layer, buffer) for layer in layers for buffer in BUFFERS]
+    first_id = {key: trace_ids.take(len(LEVELS)) for key in buffers}
+    order = _schedule({(layer, buffer): sum(trace_path(run_dir, layer, buffer, level).stat().st_size
+                                            for level in LEVELS) for layer, buffer in buffers})
+    ahead = _BuffersAhead(run_dir, order, writing)
+    try:
+        for layer, buffer in order:
+            progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)} {buffer}")
+            found, rows = load_buffer_traces(con, run_dir, run_id, layer, buffer, None, ledger, progress.advance,
+                                             writing, trace_ids, ahead.take(layer, buffer), first_id[layer, buffer])
+            accesses += found
+            rows_loaded += rows
     finally:
-        if ahead is not None:
-            ahead.close()
+        ahead.close()
     return accesses, rows_loaded

@@ -389,15 +389,16 @@ class TraceIds:
         self._next = con.execute("SELECT greatest((SELECT coalesce(max(trace_id), 0) FROM trace_files), "
                                  "(SELECT coalesce(max(trace_id), 0) FROM _accesses)) + 1").fetchone()[0]
 
-    def take(self) -> int:
-        self._next += 1
-        return self._next - 1
+    def take(self, count: int = 1) -> int:
+        """The next id, or the first of the next `count`."""
+        self._next += count
+        return self._next - count
 
 
-def record_trace(con: duckdb.DuckDBPyConnection, ids: TraceIds, run_id: int, layer: int, buffer: str, level: str,
+def record_trace(con: duckdb.DuckDBPyConnection, trace_id: int, run_id: int, layer: int, buffer: str, level: str,
                  path: Path, size_bytes: int | None, stats: TraceStats, origin: str) -> int:
-    """Add one trace's trace_files row (where it came from, what was dropped); its trace_id."""
-    trace_id = ids.take()
+    """Add one trace's trace_files row (where it came from, what was dropped) as `trace_id` (from the
+    run's TraceIds); its trace_id."""
     con.execute(
         "INSERT INTO trace_files (run_id, layer, buffer, level, path, size_bytes, trace_rows, accesses, empty_slots, "
         "empty_cells, padding_cells, origin, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

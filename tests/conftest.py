@@ -305,7 +305,7 @@ def all_ended(pids: list[int], seconds: float = 5.0) -> bool:
 def _record(con, found, where, run_id: int, layer: int, buffer: str, level: str) -> None:
     from gainsight_db.loaders.scalesim_traces import TraceIds, insert_accesses, record_trace
 
-    insert_accesses(con, found, record_trace(con, TraceIds(con), run_id, layer, buffer, level, where, None, found.stats,
+    insert_accesses(con, found, record_trace(con, TraceIds(con).take(), run_id, layer, buffer, level, where, None, found.stats,
                                              "csv"))
 
 

@@ -84,7 +84,7 @@ def test_a_matrix_is_let_go_once_loaded_inside_the_ingest_transaction(level, db)
         matrix = np.array([[0.0, 5.0, 7.0], [1.0, 6.0, 8.0]])
         found = matrix_accesses(matrix, "in memory", level)
         kept = [weakref.ref(a) for a in (matrix, found.cycles, found.addrs)]
-        trace_id = record_trace(con, TraceIds(con), 1, 0, "ifmap", level, "in memory", None, found.stats, "memory")
+        trace_id = record_trace(con, TraceIds(con).take(), 1, 0, "ifmap", level, "in memory", None, found.stats, "memory")
         load_buffer(con, 1, 0, "ifmap", {level: (trace_id, found)}, "dram")
         del matrix, found
         gc.collect()
