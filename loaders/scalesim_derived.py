@@ -196,15 +196,17 @@ def buffer_figures(traces: dict, write_level: str) -> BufferFigures:
     simple = written & (first_write == last_write) & ((read_count == 0) | (first_read >= first_write))
     index = np.flatnonzero(simple)
     served = read_count[index]
+    used = written | (read_count > 0)
     parts = [(index, first_write[index], served, last_read[index], np.zeros(len(index), bool), served == 0)]
-    other_writes, other_reads = ~simple[write_index], ~simple[read_index]
-    if other_writes.any() or other_reads.any():
+    if not (simple | ~used).all():  # some address is not simple: its accesses are keyed and sorted
+        other_writes, other_reads = ~simple[write_index], ~simple[read_index]
         parts.append(_ordered_generations(write_index[other_writes], write_cycles[other_writes],
                                           read_index[other_reads], read_cycles[other_reads]))
-    index, write_cycle, reads, last_read_cycle, no_write, no_read = (np.concatenate(c) for c in zip(*parts))
+        parts = [tuple(np.concatenate(c) for c in zip(*parts))]
+    index, write_cycle, reads, last_read_cycle, no_write, no_read = parts[0]
     addr = index + low if addresses is None else addresses[index]
     return BufferFigures(_generation_table(addr, write_cycle, reads, last_read_cycle, no_write, no_read),
-                         footprint_words=int(np.count_nonzero(written | (read_count > 0))), **counts)
+                         footprint_words=int(np.count_nonzero(used)), **counts)
 
 
 def derive_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, traces: dict,

@@ -243,7 +243,8 @@ def trace_accesses(values, level: str, where: str) -> TraceAccesses:
         empty_cells=int(cells.size - present_cells),
         padding_cells=padding_cells,
     )
-    return TraceAccesses(np.repeat(cycle.astype(np.int32), per_row), addrs.astype(np.int32), stats)
+    return TraceAccesses(np.repeat(cycle.astype(np.int32, copy=False), per_row), addrs.astype(np.int32, copy=False),
+                         stats)
 
 
 def _parse_as_written(path: Path):
