@@ -93,6 +93,46 @@ def test_a_copy_is_never_written_over_an_existing_file(tmp_path, cache):
     existing.write_bytes(b"not yours to overwrite")
     assert template.copy_of_template(existing) is False
     assert existing.read_bytes() == b"not yours to overwrite"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "existing.duckdb", "first.duckdb"], \
+        "no temporary copy is left"
+
+
+def test_a_new_warehouse_another_process_opened_first_is_left_to_it(tmp_path, cache, monkeypatch):
+    """Rule: when another process opens the new warehouse between its copy and this process's
+    connection, this process fails on the lock, as it would on any warehouse in use, and the other
+    process's warehouse (and what it wrote) is left alone."""
+    import subprocess
+    import sys
+
+    from gainsight_db.common.errors import GsdbError
+    from gainsight_db.warehouse import connection
+
+    path = tmp_path / "wh.duckdb"
+    holder = None
+    copy = connection.copy_of_template
+
+    def copy_then_taken(target):
+        nonlocal holder
+        made = copy(target)
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+             "con.execute('CREATE TABLE theirs AS SELECT 1 AS x'); print('ready', flush=True); time.sleep(4); "
+             "con.close()", str(target)], stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline() == "ready\n"
+        return made
+
+    monkeypatch.setattr(connection, "copy_of_template", copy_then_taken)
+    try:
+        with pytest.raises(GsdbError, match="lock"):
+            open_warehouse(path)
+    finally:
+        holder.wait(timeout=30)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("SELECT * FROM theirs").fetchall() == [(1,)]
+    finally:
+        con.close()
+    assert template.template_path().is_file(), "the empty warehouse is not discarded for a lock"
 
 
 def test_a_cache_that_cannot_be_used_still_gives_a_new_warehouse(tmp_path, monkeypatch):

@@ -78,8 +78,10 @@ def open_warehouse(
     elif copied:
         try:
             con = _connect(path, False, config)
-        except GsdbError:  # a broken copy: made again from the schema files
-            discard_copy(path)
+        except GsdbError as err:
+            if _is_lock_conflict(err):  # another process opened the new warehouse first: it is theirs
+                raise
+            discard_copy(path)  # a broken copy: made again from the schema files
             con = _connect(path, False, config)
         else:
             adopt_copy(con)

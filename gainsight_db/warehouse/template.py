@@ -10,12 +10,13 @@ The empty warehouse's name carries a digest of everything it is made from: the s
 schema files, the shipped figures, the code that loads them, and DuckDB's version. A change to any
 of them makes a new one; old ones are left, and are small.
 
-A copy is only ever written to a path that does not exist (opened exclusively), so a warehouse is
-never written over. When the cache cannot be used (no permission, a full disk, an empty warehouse
-DuckDB cannot open), the warehouse is created in place as before, and a cached copy that cannot be
-opened is removed. An empty warehouse is made under a temporary name and renamed into place, so a
-process killed while making one leaves no broken copy; its temporary file is removed by the next
-process that makes one.
+A copy is written under a temporary name beside the new warehouse and linked into place whole, only
+if no file is there yet, so a warehouse is never written over and no process sees half a copy. When
+the cache cannot be used (no permission, a full disk, a file system without links), the warehouse is
+created in place as before; an empty warehouse DuckDB cannot open is removed with the copy made of
+it. An empty warehouse is made under a temporary name and renamed into place, so a process killed
+while making one leaves no broken copy; its temporary file is removed by the next process that
+makes one.
 """
 
 from __future__ import annotations
@@ -95,28 +96,33 @@ def _make_template(target: Path) -> None:
 
 def copy_of_template(path: Path) -> bool:
     """Create the warehouse file `path`, which must not exist, as a copy of the empty warehouse
-    (made first if it is not in the cache). False, with nothing left at `path`, when that cannot be
-    done: the caller then creates the schema itself (as it does after `discard_copy` when DuckDB
-    cannot open the copy)."""
+    (made first if it is not in the cache). The copy is written beside `path` under a temporary name
+    (`.NAME.PID.*.partial`, removed by the next open of `path` if this process dies) and linked into
+    place whole, only if nothing is there yet: no other process sees a half-written file, and none
+    is ever written over. False, with nothing left at `path`, when that cannot be done: the caller
+    then creates the schema itself (as it does after `discard_copy` when DuckDB cannot open the
+    copy)."""
+    import shutil
+    import tempfile
+
     try:
         template = template_path()
         if not template.is_file():
             _make_template(template)
-        source = open(template, "rb")
     except (OSError, duckdb.Error):
         return False
-    with source:
-        try:
-            target = open(path, "xb")  # never over an existing file
-        except OSError:
-            return False
-        try:
-            with target:
-                while chunk := source.read(1 << 20):
-                    target.write(chunk)
-        except OSError:
-            path.unlink(missing_ok=True)  # the partial copy this made
-            return False
+    temporary = None
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".partial", dir=path.parent)
+        os.close(handle)
+        temporary = Path(name)
+        shutil.copyfile(template, temporary)
+        os.link(temporary, path)  # fails, changing nothing, if a file is there
+    except OSError:
+        return False
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
     return True
 
 
