@@ -351,10 +351,13 @@ def reshape_as_version_15(db) -> None:
     import duckdb
 
     con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE _flat_accesses AS SELECT trace_id, cycle, unnest(addrs) AS addr FROM _accesses")
+    # each access in the order it was stored
+    con.execute("CREATE TABLE _flat_accesses AS SELECT trace_id, cycle, addrs[i] AS addr FROM "
+                "(SELECT rowid AS r, trace_id, cycle, addrs, generate_subscripts(addrs, 1) AS i FROM _accesses) "
+                "ORDER BY r, i")
     con.execute("DROP TABLE _accesses")
     con.execute("CREATE TABLE _accesses (trace_id INTEGER NOT NULL, cycle INTEGER NOT NULL, addr INTEGER NOT NULL)")
-    con.execute("INSERT INTO _accesses SELECT * FROM _flat_accesses")
+    con.execute("INSERT INTO _accesses SELECT * FROM _flat_accesses ORDER BY rowid")
     con.execute("DROP TABLE _flat_accesses")
     con.execute("DROP TABLE _lifetime_lengths")
     con.close()

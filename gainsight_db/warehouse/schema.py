@@ -112,8 +112,9 @@ def _store_accesses_by_trace(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _store_accesses_by_row(con: duckdb.DuckDBPyConnection) -> None:
-    """Version 16: one _accesses row per cycle of a trace (its addresses in a list) instead of one per
-    access, moved a trace at a time (so that memory stays bounded)."""
+    """Version 16: one _accesses row per run of a trace's accesses in one cycle (their addresses in a
+    list, in the order they were stored) instead of one per access, as an ingest stores them; moved
+    a trace at a time (so that memory stays bounded)."""
     files = {obj.name: obj for obj in load_objects()}
     con.execute("ALTER TABLE _accesses RENAME TO _accesses_before_16")
     con.execute(files["_accesses"].sql)
@@ -121,11 +122,20 @@ def _store_accesses_by_row(con: duckdb.DuckDBPyConnection) -> None:
     for (trace_id,) in traces:
         con.execute("""
             INSERT INTO _accesses
-            SELECT trace_id, cycle, list(addr ORDER BY rowid)
-            FROM _accesses_before_16
-            WHERE trace_id = ?
-            GROUP BY trace_id, cycle
-            ORDER BY min(rowid)""", [trace_id])
+            WITH stored AS (
+                SELECT rowid AS position, trace_id, cycle, addr,
+                       coalesce(cycle <> lag(cycle) OVER (ORDER BY rowid), true) AS starts_run
+                FROM _accesses_before_16
+                WHERE trace_id = ?
+            ),
+            runs AS (
+                SELECT *, sum(CAST(starts_run AS INTEGER)) OVER (ORDER BY position) AS run
+                FROM stored
+            )
+            SELECT trace_id, any_value(cycle), list(addr ORDER BY position)
+            FROM runs
+            GROUP BY trace_id, run
+            ORDER BY run""", [trace_id])
     before, after = one_row(con, "SELECT (SELECT count(*) FROM _accesses_before_16), "
                                  "(SELECT coalesce(sum(len(addrs)), 0) FROM _accesses)")
     if before != after:
