@@ -28,13 +28,19 @@ class FileLedger:
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gsdb-sha256")
-        self._files: dict[Path, tuple[int, Future[str]]] = {}
+        self._files: dict[Path, tuple[int, Future[str]] | None] = {}  # None: expected, not added yet
+
+    def expect(self, paths) -> None:
+        """Keep each file's place, in this order, for when it is added (files read in another order
+        are still listed in this one)."""
+        for path in paths:
+            self._files.setdefault(Path(path).resolve(), None)
 
     def add(self, path: Path, sha256: str | None = None) -> None:
         """Record a file; `sha256`, the hash of its bytes when the reader made it as it read them
         (else it is read again and hashed here)."""
         path = Path(path).resolve()
-        if path in self._files:
+        if self._files.get(path) is not None:
             return
         try:
             size = path.stat().st_size
@@ -50,8 +56,8 @@ class FileLedger:
     def entries(self) -> list[dict[str, object]]:
         """[{path, size_bytes, sha256}] for every file added, waiting for the hashes."""
         return [
-            {"path": str(path), "size_bytes": size, "sha256": future.result()}
-            for path, (size, future) in self._files.items()
+            {"path": str(path), "size_bytes": entry[0], "sha256": entry[1].result()}
+            for path, entry in self._files.items() if entry is not None
         ]
 
     def close(self) -> None:

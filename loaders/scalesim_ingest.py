@@ -357,9 +357,11 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
             progress.advance(1)
         return accesses, rows_loaded
     # Trace files are parsed two buffers ahead, while DuckDB stores the buffer before them. Buffers
-    # are loaded in the order of _schedule; their traces are numbered in the order of the run.
+    # are loaded in the order of _schedule; their traces are numbered, and listed in the ingest's
+    # files, in the order of the run.
     buffers = [(layer, buffer) for layer in layers for buffer in BUFFERS]
     first_id = {key: trace_ids.take(len(LEVELS)) for key in buffers}
+    ledger.expect(trace_path(run_dir, layer, buffer, level) for layer, buffer in buffers for level in LEVELS)
     order = _schedule({(layer, buffer): sum(trace_path(run_dir, layer, buffer, level).stat().st_size
                                             for level in LEVELS) for layer, buffer in buffers})
     ahead = _BuffersAhead(run_dir, order, writing)

@@ -14,3 +14,28 @@ def test_buffers_are_loaded_smallest_first_then_from_largest_to_smallest():
                                 (0, "filter")]
     assert _schedule({(0, "ifmap"): 1}) == [(0, "ifmap")]
     assert _schedule({}) == []
+
+
+def test_the_ingest_lists_trace_files_in_the_order_of_the_run(tmp_path):
+    """Rule: whatever order the buffers are loaded in, the ingest's provenance (ingests.files) lists
+    the trace files layer by layer, buffer by buffer (ifmap, filter, ofmap), SRAM before DRAM, each
+    once, after the reports."""
+    import duckdb
+
+    import gainsight_db
+    from conftest import EXAMPLE_RUN
+
+    run = EXAMPLE_RUN / "tiny_8x8_ws"
+    with gainsight_db.connect(tmp_path / "w.duckdb") as wh:
+        wh.ingest(EXAMPLE_RUN)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        [(files,)] = con.execute("SELECT files FROM ingests").fetchall()
+    finally:
+        con.close()
+    listed = [entry["path"] for entry in files]  # a list of structs
+    traces = [path for path in listed if path.endswith("_TRACE.csv")]
+    by_hand = [str((run / f"layer{layer}" / f"{buffer}_{level}_TRACE.csv").resolve())
+               for layer in range(3) for buffer in ("IFMAP", "FILTER", "OFMAP") for level in ("SRAM", "DRAM")]
+    assert traces == by_hand
+    assert listed[-len(traces):] == traces
