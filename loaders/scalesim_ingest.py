@@ -332,22 +332,14 @@ def _check_simulated_layers(run_dir: Path, layers: list[int], simulated: list[in
 def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layers: list[int],
                  in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger,
                  progress: Progress) -> tuple[int, int]:
-    """Load every layer's traces (`load_layer`); (accesses, rows loaded)."""
-    if in_memory is None:
-        paths = [trace_path(run_dir, layer, buffer, level) for layer in layers for buffer in BUFFERS for level in LEVELS]
-        for path in paths:
-            if not path.is_file():
-                what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
-                raise GsdbError(f"{path}: {what}")
-        # Trace files are counted in bytes read; traces in memory, in layers ingested.
-        progress.start(sum(path.stat().st_size for path in paths), f"ingesting {run_dir.name}", BYTES)
-    else:
-        _check_simulated_layers(run_dir, layers, in_memory.layers)
-        progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
+    """Load every layer's traces; (accesses, rows loaded). Traces in memory are counted in layers
+    ingested, trace files in bytes read."""
     accesses = rows_loaded = 0
     writing = write_levels(con)
     trace_ids = TraceIds(con)
     if in_memory is not None:
+        _check_simulated_layers(run_dir, layers, in_memory.layers)
+        progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
         for layer in layers:
             progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
             found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance, writing,
@@ -356,14 +348,22 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
             rows_loaded += rows
             progress.advance(1)
         return accesses, rows_loaded
+    # Each (layer, buffer)'s trace files, in the order of the run.
+    files = {(layer, buffer): [trace_path(run_dir, layer, buffer, level) for level in LEVELS]
+             for layer in layers for buffer in BUFFERS}
+    paths = [path for pair in files.values() for path in pair]
+    for path in paths:
+        if not path.is_file():
+            what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
+            raise GsdbError(f"{path}: {what}")
+    size = {path: path.stat().st_size for path in paths}
+    progress.start(sum(size.values()), f"ingesting {run_dir.name}", BYTES)
     # Trace files are parsed two buffers ahead, while DuckDB stores the buffer before them. Buffers
     # are loaded in the order of _schedule; their traces are numbered, and listed in the ingest's
     # files, in the order of the run.
-    buffers = [(layer, buffer) for layer in layers for buffer in BUFFERS]
-    first_id = {key: trace_ids.take(len(LEVELS)) for key in buffers}
-    ledger.expect(trace_path(run_dir, layer, buffer, level) for layer, buffer in buffers for level in LEVELS)
-    order = _schedule({(layer, buffer): sum(trace_path(run_dir, layer, buffer, level).stat().st_size
-                                            for level in LEVELS) for layer, buffer in buffers})
+    first_id = {key: trace_ids.take(len(LEVELS)) for key in files}
+    ledger.expect(paths)
+    order = _schedule({key: sum(size[path] for path in pair) for key, pair in files.items()})
     ahead = _BuffersAhead(run_dir, order, writing)
     try:
         for layer, buffer in order:
