@@ -9,7 +9,6 @@ technology_figures); CSV with a header, or JSON (a list of objects, or {"technol
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import math
 from dataclasses import dataclass
@@ -323,21 +322,21 @@ def assumption_figures(figures: list[dict], assumptions: list[Assumption]) -> li
                    for a in given.values()]
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # loaded_at is a TIMESTAMP in UTC
-
-
 def mark_loaded_now(con: duckdb.DuckDBPyConnection, table: str = "technology_figures") -> None:
     """Record every row of `table` as loaded now (a new warehouse copied from an empty one gets its
     default figures at its own creation, not at the empty warehouse's)."""
-    con.execute(f"UPDATE {table} SET loaded_at = ?", [_utc_now()])
+    from gainsight_db.loaders.catalog import utc_now
+
+    con.execute(f"UPDATE {table} SET loaded_at = ?", [utc_now()])
 
 
 def insert_figures(con: duckdb.DuckDBPyConnection, figures: list[dict], loaded_from: str,
                    table: str = "technology_figures") -> None:
     """Append figures to `table` (inside the caller's transaction), loaded from `loaded_from`: a few
     hundred rows at most, as plain parameters (no DataFrame or Arrow library to load)."""
-    now = _utc_now()
+    from gainsight_db.loaders.catalog import utc_now
+
+    now = utc_now()
     row = f"({', '.join('?' for _ in FIGURE_COLUMNS)}, ?, ?)"
     for start in range(0, len(figures), 200):
         chunk = figures[start:start + 200]
