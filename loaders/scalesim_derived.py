@@ -18,10 +18,11 @@ are, two ways:
   the last write key at or before its own within its address (a binary search).
 Tests hold both to `_generations_of` and to a plain reference, on random traces.
 
-**Statistics.** `_layer_stats_of` computes the lifetime figures from the generations (an Arrow table)
-in DuckDB; the access counts it is given (reads, writes, distinct cycles with a read or a write,
-distinct addresses) are counted here. `_lifetime_lengths_of` counts the lifetimes by length, in DuckDB
-too.
+**Statistics.** `_lifetime_lengths_of` counts the lifetimes by length, in DuckDB, from the
+generations (an Arrow table); `_layer_stats_of` reads the lifetime figures off these counts
+(`_lifetime_figures_of`, as run_stats does), and the dead writes and orphan reads off the generations.
+The access counts it is given (reads, writes, distinct cycles with a read or a write, distinct
+addresses) are counted here.
 
 Which trace level is a write into a buffer is `_is_write` (sql/lifetimes), asked of DuckDB.
 """
@@ -219,11 +220,14 @@ def derive_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffe
     key = f"{int(run_id)}, {int(layer)}, '{buffer}'"
     con.execute(f"INSERT INTO _generations BY NAME SELECT {int(run_id)} AS run_id, {int(layer)} AS layer, "
                 f"'{buffer}' AS buffer, addr, write_cycle, reads, last_read_cycle FROM _layer_generations")
+    # The lifetimes counted by length (a few thousand rows where the generations are a million) are
+    # kept, and the layer's lifetime figures read off them.
+    _layer_lengths = con.sql(f"SELECT * FROM _lifetime_lengths_of('_layer_generations', {key})").to_arrow_table()
+    con.execute("INSERT INTO _lifetime_lengths BY NAME SELECT * FROM _layer_lengths")
     counts = ", ".join(str(int(n)) for n in (figures.reads, figures.writes, figures.read_active_cycles,
                                             figures.write_active_cycles, figures.footprint_words))
-    con.execute(f"INSERT INTO _layer_stats BY NAME SELECT * FROM _layer_stats_of('_layer_generations', {key}, "
-                f"{counts})")
-    con.execute(f"INSERT INTO _lifetime_lengths BY NAME SELECT * FROM _lifetime_lengths_of('_layer_generations', {key})")
+    con.execute(f"INSERT INTO _layer_stats BY NAME SELECT * FROM _layer_stats_of('_layer_generations', "
+                f"'_layer_lengths', {key}, {counts})")
 
 
 def load_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, traces: dict,

@@ -125,3 +125,32 @@ def test_histogram_bins_are_powers_of_two(views):
     got = rows("SELECT bin, bin_lo_cycles, bin_hi_cycles, lifetimes, lifetime_pct FROM lifetime_histogram ORDER BY bin")
     assert [(b, lo, hi, n) for b, lo, hi, n, _ in got] == [(b, *v) for b, v in sorted(expected.items())]
     assert [round(pct, 9) for *_, pct in got] == [round(100 * v[2] / len(spans), 9) for _, v in sorted(expected.items())]
+
+
+def test_figures_from_counts_equal_quantile_cont_over_every_lifetime(tmp_path):
+    """Rule: _lifetime_figures_of reads each key's count, mean, percentiles, min and max off lifetimes
+    counted by length, as quantile_cont and avg give them over the list of every lifetime, whatever
+    the order of the rows and when one length takes several rows."""
+    con = open_warehouse(tmp_path / "w.duckdb")
+    # key 1: lengths 0 x2 (in two rows), 3 x1, 10 x4 (in two rows, apart); key 2: one lifetime of 7;
+    # key 3: no lifetimes, so no row
+    con.execute("CREATE TEMP TABLE counts (key INTEGER, lifetime_cycles INTEGER, lifetimes BIGINT)")
+    con.execute("INSERT INTO counts VALUES (1, 10, 1), (1, 0, 1), (2, 7, 1), (1, 3, 1), (1, 0, 1), (1, 10, 3), "
+                "(3, 5, 0)")
+    every = [0, 0, 3, 10, 10, 10, 10]
+    # quantile_cont: h = (n - 1) q; n = 7: h50 = 3 -> 10; h90 = 5.4 -> 10; h99 = 5.94 -> 10
+    assert con.execute("SELECT * FROM _lifetime_figures_of('counts') ORDER BY key").fetchall() == [
+        (1, 7, sum(every) / 7, 10.0, 10.0, 10.0, 0, 10),
+        (2, 1, 7.0, 7.0, 7.0, 7.0, 7, 7),
+    ]
+    con.execute("CREATE TEMP TABLE spread (key INTEGER, lifetime_cycles INTEGER, lifetimes BIGINT)")
+    # 0 x3, 4 x1, 100 x1: n = 5, h50 = 2 -> 0; h90 = 3.6 -> 4 + (100 - 4) * 0.6 = 61.6;
+    # h99 = 3.96 -> 4 + 96 * 0.96 = 96.16
+    con.execute("INSERT INTO spread VALUES (9, 100, 1), (9, 0, 2), (9, 4, 1), (9, 0, 1)")
+    key, n, mean, median, p90, p99, low, high = con.execute("SELECT * FROM _lifetime_figures_of('spread')").fetchone()
+    assert (key, n, mean, median, low, high) == (9, 5, 104 / 5, 0.0, 0, 100)
+    assert p90 == pytest.approx(61.6) and p99 == pytest.approx(96.16)
+    expected = con.execute("SELECT quantile_cont(v, [0.5, 0.9, 0.99]) FROM (VALUES (0), (0), (0), (4), (100)) t(v)"
+                           ).fetchone()[0]
+    assert [median, p90, p99] == expected
+    con.close()
