@@ -272,6 +272,32 @@ def test_upgrading_from_version_15_stores_accesses_by_row_and_counts_lifetimes_b
     assert all(fresh) and {r[0] for r in fresh[2]} == {1, 2}
 
 
+def test_upgrading_from_version_16_replaces_the_layer_statistics_macro(db):
+    """Rule: version 17 gives _layer_stats_of the layer's lifetimes counted by length; a version-16
+    warehouse gets the new macro on upgrade, so an ingest into it gives the layer_stats of a new one."""
+    from gainsight_db.loaders.ingest import ingest
+
+    query = "SELECT * FROM layer_stats ORDER BY ALL"
+    con = open_warehouse(db.parent / "new.duckdb")
+    ingest(con, [EXAMPLE_RUN])
+    fresh = con.execute(query).fetchall()
+    con.close()
+    con = open_warehouse(db)
+    # version 16's macro took no lengths (its body does not matter here)
+    con.execute("CREATE OR REPLACE MACRO _layer_stats_of(p_generations, p_run, p_layer, p_buffer, p_reads, p_writes, "
+                "p_read_active_cycles, p_write_active_cycles, p_footprint_words) AS TABLE SELECT 1 AS x")
+    con.close()
+    _set_version(db, "16")
+    con = open_warehouse(db)
+    try:
+        assert schema.stored_version(con) == schema.SCHEMA_VERSION
+        ingest(con, [EXAMPLE_RUN])
+        assert con.execute(query).fetchall() == fresh
+    finally:
+        con.close()
+    assert fresh
+
+
 def _reshape_trace_files_as_version_6(db) -> None:
     """trace_files as versions up to 6 had it: no origin column, a file size in every row."""
     con = duckdb.connect(str(db))

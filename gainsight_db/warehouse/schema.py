@@ -22,7 +22,7 @@ from gainsight_db.common.sql_text import quote_identifier, quote_literal
 
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 MIGRATIONS: dict[int, list] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
@@ -71,6 +71,9 @@ MIGRATIONS: dict[int, list] = {
     # for lifetime_histogram, run_stats and memtech, and stores accesses a trace row at a time
     # (_accesses: the row's cycle and its addresses)
     15: [lambda con: _store_accesses_by_row(con)],
+    # 17 reads each layer's lifetime figures off its lifetimes counted by length (_layer_stats_of
+    # takes them; _lifetime_figures_of, shared with run_stats) (macros and views only)
+    16: [],
 }
 # A migration step is an SQL statement, or a function of the connection for steps that depend on
 # what the warehouse holds.
