@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,18 +133,20 @@ def claim_simulated_run(con: duckdb.DuckDBPyConnection, run_dir: Path, simulated
 
 class _BuffersAhead:
     """Each (layer, buffer)'s two trace files parsed, and what numpy finds of their accesses
-    (buffer_figures), up to `depth` buffers ahead in as many threads, while DuckDB stores the buffer
-    before them (pyarrow and numpy release the GIL). `take(layer, buffer)`, called in the order given,
-    returns ({level: what `parse_as_written` made of the file, None for a file it leaves to
-    `read_trace`}, the figures, or None unless both files were parsed) and starts on the next
-    buffer."""
+    (buffer_figures), up to `depth` buffers ahead in as many threads, while DuckDB stores a buffer
+    parsed before (pyarrow and numpy release the GIL). Buffers are started in the order given;
+    `take()` returns the first to be ready of those in flight (of two ready at once, the one started
+    first), so DuckDB stores a small buffer while a large one is still being parsed, and starts on the
+    next buffer. It returns ((layer, buffer), {level: what `parse_as_written` made of the file, None
+    for a file it leaves to `read_trace`}, the figures, or None unless both files were parsed), and
+    raises the error of a buffer that failed."""
 
     def __init__(self, run_dir: Path, buffers: list[tuple[int, str]], writing: dict[str, str], depth: int = 2) -> None:
         self._run_dir = run_dir
         self._buffers = list(buffers)
         self._writing = writing
         self._pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="gsdb-parse")
-        self._ahead: deque[tuple[tuple[int, str], Future]] = deque()
+        self._ahead: dict[Future, int] = {}  # buffer in flight -> its place in the order
         self._next = 0
         for _ in range(depth):
             self._submit()
@@ -158,16 +159,17 @@ class _BuffersAhead:
 
     def _submit(self) -> None:
         if self._next < len(self._buffers):
-            key = self._buffers[self._next]
-            self._ahead.append((key, self._pool.submit(self._parse, *key)))
+            self._ahead[self._pool.submit(self._parse, *self._buffers[self._next])] = self._next
             self._next += 1
 
-    def take(self, layer: int, buffer: str) -> tuple[dict, BufferFigures | None]:
-        if not self._ahead or self._ahead[0][0] != (layer, buffer):
-            raise RuntimeError(f"trace files taken out of order: layer {layer} {buffer}")
-        found = self._ahead.popleft()[1].result()
+    def take(self) -> tuple[tuple[int, str], tuple[dict, BufferFigures | None]]:
+        if not self._ahead:
+            raise RuntimeError("every buffer has been taken")
+        done, _ = wait(self._ahead, return_when=FIRST_COMPLETED)
+        first = min(done, key=self._ahead.__getitem__)
+        place = self._ahead.pop(first)
         self._submit()
-        return found
+        return self._buffers[place], first.result()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -231,7 +233,7 @@ def load_buffer_traces(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: in
 
 
 def _schedule(sizes: dict[tuple[int, str], int]) -> list[tuple[int, str]]:
-    """The order a run's buffers are loaded in, from the bytes of their trace files: the smallest
+    """The order a run's buffers are parsed in, from the bytes of their trace files: the smallest
     first, so that DuckDB has something to store soon, then the others from the largest to the
     smallest, so that the last to be parsed, and stored once parsing is done, are quick. (Two stages,
     parsing ahead and storing, overlap best so; each buffer is loaded on its own, in any order.)"""
@@ -358,18 +360,19 @@ def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, lay
             raise GsdbError(f"{path}: {what}")
     size = {path: path.stat().st_size for path in paths}
     progress.start(sum(size.values()), f"ingesting {run_dir.name}", BYTES)
-    # Trace files are parsed two buffers ahead, while DuckDB stores the buffer before them. Buffers
-    # are loaded in the order of _schedule; their traces are numbered, and listed in the ingest's
-    # files, in the order of the run.
+    # Trace files are parsed two buffers ahead, while DuckDB stores a buffer parsed before. Buffers
+    # are parsed in the order of _schedule and stored as they are ready; their traces are numbered,
+    # and listed in the ingest's files, in the order of the run.
     first_id = {key: trace_ids.take(len(LEVELS)) for key in files}
     ledger.expect(paths)
     order = _schedule({key: sum(size[path] for path in pair) for key, pair in files.items()})
     ahead = _BuffersAhead(run_dir, order, writing)
     try:
-        for layer, buffer in order:
+        for _ in order:
+            (layer, buffer), parsed = ahead.take()
             progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)} {buffer}")
             found, rows = load_buffer_traces(con, run_dir, run_id, layer, buffer, None, ledger, progress.advance,
-                                             writing, trace_ids, ahead.take(layer, buffer), first_id[layer, buffer])
+                                             writing, trace_ids, parsed, first_id[layer, buffer])
             accesses += found
             rows_loaded += rows
     finally:

@@ -39,3 +39,40 @@ def test_the_ingest_lists_trace_files_in_the_order_of_the_run(tmp_path):
                for layer in range(3) for buffer in ("IFMAP", "FILTER", "OFMAP") for level in ("SRAM", "DRAM")]
     assert traces == by_hand
     assert listed[-len(traces):] == traces
+
+
+def test_buffers_are_stored_as_they_are_ready_of_two_ready_the_first_started(tmp_path):
+    """Rule: of the buffers being parsed ahead, the ingest takes the first to be ready (so a small
+    buffer is stored while a large one is still parsed); of buffers ready together, the one started
+    first; a buffer whose parse failed raises its error when taken."""
+    import threading
+
+    import pytest
+
+    from gainsight_db.loaders.scalesim_ingest import _BuffersAhead
+
+    large_parsed = threading.Event()
+    started = []
+
+    class Parsing(_BuffersAhead):
+        def _parse(self, layer, buffer):
+            started.append((layer, buffer))
+            if (layer, buffer) == (0, "ifmap"):
+                assert large_parsed.wait(10)  # the large buffer, still being parsed
+            if (layer, buffer) == (2, "ofmap"):
+                raise ValueError("bad file")
+            return {"parsed": (layer, buffer)}, None
+
+    ahead = Parsing(tmp_path, [(0, "ifmap"), (1, "filter"), (1, "ofmap"), (2, "ofmap")], {}, depth=2)
+    try:
+        assert ahead.take() == ((1, "filter"), ({"parsed": (1, "filter")}, None))
+        large_parsed.set()
+        for future in list(ahead._ahead):  # both in flight are ready before the next take
+            future.result()
+        assert ahead.take()[0] == (0, "ifmap")  # started before (1, 'ofmap')
+        assert ahead.take()[0] == (1, "ofmap")
+        with pytest.raises(ValueError, match="bad file"):
+            ahead.take()
+    finally:
+        ahead.close()
+    assert started == [(0, "ifmap"), (1, "filter"), (1, "ofmap"), (2, "ofmap")]
