@@ -272,31 +272,43 @@ def ingest_scalesim_run(
             run_id, replaced = catalog.claim_run_id(con, "scalesim", source_path,
                                                     simulated.inputs_sha256 if simulated else None)
         ingest_id = catalog.next_ingest_id(con)
-        rows_loaded = 0
         reports = [(spec, run_dir / spec.file_name) for spec in REQUIRED_REPORTS]
         if (run_dir / SPARSE.file_name).is_file():
             reports.append((SPARSE, run_dir / SPARSE.file_name))
-        for spec, report in reports:
-            ledger.add(report)
-            rows_loaded += load_report(con, spec, report, run_id, warn)
-        # Every report lists the layers of COMPUTE_REPORT.csv, each once (load_report refuses repeats).
-        check_layers(con, run_id, run_dir / COMPUTE.file_name, [r for r in reports if r[0] is not COMPUTE])
+        compute = run_dir / COMPUTE.file_name
+        ledger.add(compute)
+        rows_loaded = load_report(con, COMPUTE, compute, run_id, warn)
+        check_layers(con, run_id, compute, [])
+        layers = _layer_ids(con, run_id, compute)
+        # The trace files are parsed from here on, while the other reports and inputs are read.
+        trace_files = None if loaded or in_memory is not None else _TraceFiles(run_dir, layers, write_levels(con))
+        try:
+            for spec, report in reports[1:]:
+                ledger.add(report)
+                rows_loaded += load_report(con, spec, report, run_id, warn)
+            # Every report lists the layers of COMPUTE_REPORT.csv, each once (load_report refuses repeats).
+            check_layers(con, run_id, compute, reports[1:])
 
-        layers = _layer_ids(con, run_id, run_dir / "COMPUTE_REPORT.csv")
-        config, topology = _resolve_inputs(run_dir, len(layers), options, warn)
-        if config:
-            ledger.add(config.path)
-        if topology:
-            ledger.add(topology.path)
-            rows_loaded += _insert_shapes(con, run_id, topology)
+            config, topology = _resolve_inputs(run_dir, len(layers), options, warn)
+            if config:
+                ledger.add(config.path)
+            if topology:
+                ledger.add(topology.path)
+                rows_loaded += _insert_shapes(con, run_id, topology)
 
-        if loaded:
-            _check_simulated_layers(run_dir, layers, loaded.layers)
-            accesses = loaded.accesses
-            rows_loaded += loaded.rows_loaded
-        else:
-            accesses, loaded_rows = _load_layers(con, run_dir, run_id, layers, in_memory, ledger, progress)
-            rows_loaded += loaded_rows
+            if loaded:
+                _check_simulated_layers(run_dir, layers, loaded.layers)
+                accesses = loaded.accesses
+                rows_loaded += loaded.rows_loaded
+            elif trace_files is not None:
+                accesses, loaded_rows = _load_trace_files(con, run_dir, run_id, trace_files, ledger, progress)
+                rows_loaded += loaded_rows
+            else:
+                accesses, loaded_rows = _load_in_memory(con, run_dir, run_id, layers, in_memory, ledger, progress)
+                rows_loaded += loaded_rows
+        finally:
+            if trace_files is not None:
+                trace_files.close()
 
         run_columns: dict[str, object] = {
             "run_id": run_id,
@@ -331,50 +343,66 @@ def _check_simulated_layers(run_dir: Path, layers: list[int], simulated: list[in
         raise GsdbError(f"{run_dir / 'COMPUTE_REPORT.csv'}: layers {layers} but SCALE-Sim simulated layers {simulated}")
 
 
-def _load_layers(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layers: list[int],
-                 in_memory: InMemoryTraces | ShardTraces | None, ledger: FileLedger,
-                 progress: Progress) -> tuple[int, int]:
-    """Load every layer's traces; (accesses, rows loaded). Traces in memory are counted in layers
-    ingested, trace files in bytes read."""
+class _TraceFiles:
+    """A run's trace files: each checked to be there, then parsed two buffers ahead (_BuffersAhead)
+    in the order of _schedule, from the moment this is made. `close()` stops the parsing."""
+
+    def __init__(self, run_dir: Path, layers: list[int], writing: dict[str, str]) -> None:
+        self.layers = layers
+        self.writing = writing
+        # Each (layer, buffer)'s trace files, in the order of the run.
+        self.files = {(layer, buffer): [trace_path(run_dir, layer, buffer, level) for level in LEVELS]
+                      for layer in layers for buffer in BUFFERS}
+        self.paths = [path for pair in self.files.values() for path in pair]
+        for path in self.paths:
+            if not path.is_file():
+                what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
+                raise GsdbError(f"{path}: {what}")
+        self.size = {path: path.stat().st_size for path in self.paths}
+        self.order = _schedule({key: sum(self.size[path] for path in pair) for key, pair in self.files.items()})
+        self.ahead = _BuffersAhead(run_dir, self.order, writing)
+
+    def close(self) -> None:
+        self.ahead.close()
+
+
+def _load_trace_files(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, trace_files: _TraceFiles,
+                      ledger: FileLedger, progress: Progress) -> tuple[int, int]:
+    """Load every layer's trace files as they are parsed; (accesses, rows loaded), progress in bytes
+    read."""
+    accesses = rows_loaded = 0
+    trace_ids = TraceIds(con)
+    progress.start(sum(trace_files.size.values()), f"ingesting {run_dir.name}", BYTES)
+    # Buffers are stored as they are parsed; their traces are numbered, and listed in the ingest's
+    # files, in the order of the run.
+    first_id = {key: trace_ids.take(len(LEVELS)) for key in trace_files.files}
+    ledger.expect(trace_files.paths)
+    layer_count = len(trace_files.layers)
+    for _ in trace_files.order:
+        (layer, buffer), parsed = trace_files.ahead.take()
+        progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{layer_count} {buffer}")
+        found, rows = load_buffer_traces(con, run_dir, run_id, layer, buffer, None, ledger, progress.advance,
+                                         trace_files.writing, trace_ids, parsed, first_id[layer, buffer])
+        accesses += found
+        rows_loaded += rows
+    return accesses, rows_loaded
+
+
+def _load_in_memory(con: duckdb.DuckDBPyConnection, run_dir: Path, run_id: int, layers: list[int],
+                    in_memory: InMemoryTraces | ShardTraces, ledger: FileLedger,
+                    progress: Progress) -> tuple[int, int]:
+    """Load every layer's traces from SCALE-Sim's memory or shards; (accesses, rows loaded), progress
+    in layers ingested."""
     accesses = rows_loaded = 0
     writing = write_levels(con)
     trace_ids = TraceIds(con)
-    if in_memory is not None:
-        _check_simulated_layers(run_dir, layers, in_memory.layers)
-        progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
-        for layer in layers:
-            progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
-            found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance, writing,
-                                     trace_ids)
-            accesses += found
-            rows_loaded += rows
-            progress.advance(1)
-        return accesses, rows_loaded
-    # Each (layer, buffer)'s trace files, in the order of the run.
-    files = {(layer, buffer): [trace_path(run_dir, layer, buffer, level) for level in LEVELS]
-             for layer in layers for buffer in BUFFERS}
-    paths = [path for pair in files.values() for path in pair]
-    for path in paths:
-        if not path.is_file():
-            what = "is a folder, not a trace file" if path.is_dir() else "trace file is missing"
-            raise GsdbError(f"{path}: {what}")
-    size = {path: path.stat().st_size for path in paths}
-    progress.start(sum(size.values()), f"ingesting {run_dir.name}", BYTES)
-    # Trace files are parsed two buffers ahead, while DuckDB stores a buffer parsed before. Buffers
-    # are parsed in the order of _schedule and stored as they are ready; their traces are numbered,
-    # and listed in the ingest's files, in the order of the run.
-    first_id = {key: trace_ids.take(len(LEVELS)) for key in files}
-    ledger.expect(paths)
-    order = _schedule({key: sum(size[path] for path in pair) for key, pair in files.items()})
-    ahead = _BuffersAhead(run_dir, order, writing)
-    try:
-        for _ in order:
-            (layer, buffer), parsed = ahead.take()
-            progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)} {buffer}")
-            found, rows = load_buffer_traces(con, run_dir, run_id, layer, buffer, None, ledger, progress.advance,
-                                             writing, trace_ids, parsed, first_id[layer, buffer])
-            accesses += found
-            rows_loaded += rows
-    finally:
-        ahead.close()
+    _check_simulated_layers(run_dir, layers, in_memory.layers)
+    progress.start(len(layers), f"ingesting {run_dir.name}", "layers")
+    for layer in layers:
+        progress.advance(0, f"ingesting {run_dir.name} layer {layer + 1}/{len(layers)}")  # LayerIDs are 0, 1, ...
+        found, rows = load_layer(con, run_dir, run_id, layer, in_memory, ledger, progress.advance, writing,
+                                 trace_ids)
+        accesses += found
+        rows_loaded += rows
+        progress.advance(1)
     return accesses, rows_loaded
