@@ -20,7 +20,8 @@ _KEPT_FOR_THE_SAME_INPUTS = ("sweep_points",)
 # Tables without run_id whose rows belong to a run through the rows of a table with one: per table,
 # (its key, the table holding that key with the run_id, the name users know the rows by, and how
 # many of those one stored row holds: an SQL expression over the row).
-HELD_THROUGH = {"_accesses": ("trace_id", "trace_files", "accesses", "len(addrs)")}
+HELD_THROUGH = {"_accesses": ("trace_id", "trace_files", "accesses", "len(addrs)"),
+                "_generations": ("trace_id", "trace_files", "_generations", "1")}
 
 
 @cache

@@ -211,15 +211,19 @@ def buffer_figures(traces: dict, write_level: str) -> BufferFigures:
 
 
 def derive_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, traces: dict,
-                  write_level: str, figures: BufferFigures | None = None) -> None:
+                  write_level: str, write_trace_id: int | None, figures: BufferFigures | None = None) -> None:
     """Add one (run, layer, buffer)'s generations and statistics, from its traces' accesses
     (`traces`: level -> (cycles, addrs), as for buffer_figures) and, if already found, their
-    `figures`."""
+    `figures`. The generations are stored under `write_trace_id`, the trace_files row of the trace
+    that writes into the buffer (None only for a buffer without accesses)."""
     figures = figures or buffer_figures(traces, write_level)
     _layer_generations = figures.generations  # noqa: F841 (read by the queries)
     key = f"{int(run_id)}, {int(layer)}, '{buffer}'"
-    con.execute(f"INSERT INTO _generations BY NAME SELECT {int(run_id)} AS run_id, {int(layer)} AS layer, "
-                f"'{buffer}' AS buffer, addr, write_cycle, reads, last_read_cycle FROM _layer_generations")
+    if _layer_generations.num_rows:
+        if write_trace_id is None:
+            raise GsdbError(f"run {run_id} layer {layer} {buffer}: accesses but no {write_level} trace in trace_files")
+        con.execute(f"INSERT INTO _generations SELECT {int(write_trace_id)}, addr, write_cycle, reads, last_read_cycle "
+                    "FROM _layer_generations")
     # The lifetimes counted by length (a few thousand rows where the generations are a million) are
     # kept, and the layer's lifetime figures read off them.
     _layer_lengths = con.sql(f"SELECT * FROM _lifetime_lengths_of('_layer_generations', {key})").to_arrow_table()
@@ -233,10 +237,11 @@ def derive_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffe
 def load_buffer(con: duckdb.DuckDBPyConnection, run_id: int, layer: int, buffer: str, traces: dict,
                 write_level: str, figures: BufferFigures | None = None) -> None:
     """Derive one (run, layer, buffer)'s generations and statistics from its traces' accesses
-    (`traces`: level -> (trace_id, TraceAccesses), each trace recorded in trace_files; `figures` as
-    for derive_buffer), then append the accesses to accesses."""
+    (`traces`: level -> (trace_id, TraceAccesses), each trace recorded in trace_files, the level that
+    writes into the buffer among them; `figures` as for derive_buffer), then append the accesses to
+    accesses."""
     derive_buffer(con, run_id, layer, buffer, {level: (found.cycles, found.addrs) for level, (_, found) in
-                                               traces.items()}, write_level, figures)
+                                               traces.items()}, write_level, traces[write_level][0], figures)
     for trace_id, found in traces.values():
         insert_accesses(con, found, trace_id)
 
@@ -245,10 +250,15 @@ def derive_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """(Re)compute the derived rows of one run from the accesses table (upgrades, tests)."""
     import numpy as np
 
+    con.execute("DELETE FROM _generations WHERE trace_id IN (SELECT trace_id FROM trace_files WHERE run_id = ?)",
+                [run_id])
     for table in DERIVED_TABLES:
-        con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+        if table != "_generations":
+            con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
     layers = con.execute("SELECT layer FROM compute_report WHERE run_id = ? ORDER BY layer", [run_id]).fetchall()
     writing = write_levels(con)
+    trace_ids = dict(((layer, buffer, level), trace_id) for layer, buffer, level, trace_id in con.execute(
+        "SELECT layer, buffer, level, min(trace_id) FROM trace_files WHERE run_id = ? GROUP BY ALL", [run_id]).fetchall())
     for (layer,) in layers:
         for buffer in BUFFERS:
             traces = {}
@@ -257,7 +267,8 @@ def derive_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
                                     "trace_files WHERE run_id = ? AND layer = ? AND buffer = ? AND level = ?)",
                                     [run_id, layer, buffer, level]).fetchnumpy()
                 traces[level] = tuple(np.asarray(found[c], np.int32) for c in ("cycle", "addr"))
-            derive_buffer(con, run_id, layer, buffer, traces, writing[buffer])
+            derive_buffer(con, run_id, layer, buffer, traces, writing[buffer],
+                          trace_ids.get((layer, buffer, writing[buffer])))
 
 
 def derive_all(con: duckdb.DuckDBPyConnection) -> None:

@@ -384,12 +384,13 @@ def matrix_accesses(matrix, where: str, level: str) -> TraceAccesses:
 
 class TraceIds:
     """The trace ids of one run's ingest: each new trace takes the next id after every id the
-    warehouse holds, in trace_files or on accesses left without their trace_files row (so a new trace
-    never takes such accesses over). Asked of the warehouse once, when made."""
+    warehouse holds, in trace_files or on accesses or generations left without their trace_files row
+    (so a new trace never takes such rows over). Asked of the warehouse once, when made."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._next = con.execute("SELECT greatest((SELECT coalesce(max(trace_id), 0) FROM trace_files), "
-                                 "(SELECT coalesce(max(trace_id), 0) FROM _accesses)) + 1").fetchone()[0]
+                                 "(SELECT coalesce(max(trace_id), 0) FROM _accesses), "
+                                 "(SELECT coalesce(max(trace_id), 0) FROM _generations)) + 1").fetchone()[0]
 
     def take(self, count: int = 1) -> int:
         """The next id, or the first of the next `count`."""

@@ -330,26 +330,47 @@ def load_trace_matrix(con, matrix, where: str, run_id: int, layer: int, buffer: 
 
 def store_accesses(con, rows) -> None:
     """Store accesses given as (run_id, layer, buffer, level, cycle, addr) rows, each trace with a
-    trace_files row of its own (counts only), as an ingest would."""
+    trace_files row of its own (counts only), as an ingest would: a buffer with accesses has both its
+    traces, one of them perhaps empty."""
     import numpy as np
 
     from gainsight_db.loaders.scalesim_traces import TraceAccesses, TraceStats
 
     traces: dict = {}
     for run_id, layer, buffer, level, cycle, addr in rows:
-        traces.setdefault((run_id, layer, buffer, level), []).append((cycle, addr))
+        for other in ("sram", "dram"):
+            traces.setdefault((run_id, layer, buffer, other), [])
+        traces[run_id, layer, buffer, level].append((cycle, addr))
     for (run_id, layer, buffer, level), cells in traces.items():
-        cycles, addrs = (np.array(column, np.int32) for column in zip(*cells))
+        cycles, addrs = (np.array(column, np.int32) for column in zip(*cells)) if cells else (np.zeros(0, np.int32),) * 2
         found = TraceAccesses(cycles, addrs, TraceStats(len(cells), len(cells), 0, 0, 0))
         _record(con, found, f"layer{layer}/{buffer.upper()}_{level.upper()}_TRACE.csv", run_id, layer, buffer, level)
 
 
 # Older warehouses ---------------------------------------------------------------------------------
-def reshape_as_version_15(db) -> None:
-    """The warehouse as version 15 kept it: a row of _accesses per access, and no lifetimes counted by
-    length."""
+def reshape_generations_as_version_16(db) -> None:
+    """_generations as versions up to 16 kept it: each row with its run, layer and buffer, not under
+    the trace that writes into its buffer."""
     import duckdb
 
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE _old_generations AS SELECT t.run_id, t.layer, t.buffer, g.addr, g.write_cycle, g.reads, "
+                "g.last_read_cycle FROM _generations AS g JOIN trace_files AS t USING (trace_id) ORDER BY g.rowid")
+    con.execute("DROP TABLE _generations")
+    con.execute("CREATE TABLE _generations (run_id INTEGER NOT NULL, layer SMALLINT NOT NULL, "
+                "buffer ENUM('ifmap', 'filter', 'ofmap') NOT NULL, addr INTEGER NOT NULL, write_cycle INTEGER, "
+                "reads BIGINT NOT NULL, last_read_cycle INTEGER)")
+    con.execute("INSERT INTO _generations SELECT * FROM _old_generations ORDER BY rowid")
+    con.execute("DROP TABLE _old_generations")
+    con.close()
+
+
+def reshape_as_version_15(db) -> None:
+    """The warehouse as version 15 kept it: a row of _accesses per access, no lifetimes counted by
+    length, and _generations as version 16 kept it."""
+    import duckdb
+
+    reshape_generations_as_version_16(db)
     con = duckdb.connect(str(db))
     # each access in the order it was stored
     con.execute("CREATE TABLE _flat_accesses AS SELECT trace_id, cycle, addrs[i] AS addr FROM "
@@ -365,9 +386,11 @@ def reshape_as_version_15(db) -> None:
 
 def reshape_as_version_14(db) -> None:
     """The accesses as versions up to 14 kept them: a table with the run, layer, buffer and level of
-    every access, and traces without ids; and no lifetimes counted by length (version 16)."""
+    every access, and traces without ids; no lifetimes counted by length (version 16); and
+    _generations as version 16 kept it."""
     import duckdb
 
+    reshape_generations_as_version_16(db)
     con = duckdb.connect(str(db))
     con.execute("CREATE TABLE _old_accesses (run_id INTEGER NOT NULL, layer SMALLINT NOT NULL, "
                 "buffer ENUM('ifmap', 'filter', 'ofmap') NOT NULL, level ENUM('sram', 'dram') NOT NULL, "

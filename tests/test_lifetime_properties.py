@@ -94,7 +94,7 @@ def test_generations_found_in_two_steps_equal_those_of_the_sql_definition(scratc
         store_accesses(con, [(1, *row) for row in accesses])
     derive_run(con, 1)
     stored = con.execute("SELECT layer, buffer::VARCHAR, addr, write_cycle, reads, last_read_cycle "
-                         "FROM _generations ORDER BY ALL").fetchall()
+                         "FROM _buffer_generations ORDER BY ALL").fetchall()
     defined = []
     for layer in (0, 1):
         for buffer in BUFFERS:

@@ -29,7 +29,8 @@ def _config(path) -> configparser.ConfigParser:
 
 
 def _rows_per_table(db, run_id: int) -> dict[str, int]:
-    """Rows carrying run_id in every table of the warehouse that has the column (counted directly)."""
+    """Rows carrying run_id in every table of the warehouse that has the column (counted directly), and
+    the accesses and generations of the run's traces."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         tables = [t for (t,) in con.execute(
@@ -37,9 +38,12 @@ def _rows_per_table(db, run_id: int) -> dict[str, int]:
             "AND table_name IN (SELECT table_name FROM duckdb_tables()) ORDER BY 1").fetchall()]
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}" WHERE run_id = ?', [run_id]).fetchall()[0][0]
                   for t in tables}
-        # the accesses are stored under their trace's id, a cycle's in a list: a run's are those of its traces
+        # the accesses are stored under their trace's id, a cycle's in a list, and the generations under
+        # the id of the trace writing into their buffer: a run's are those of its traces
         counts["accesses"] = con.execute("SELECT coalesce(sum(len(addrs)), 0) FROM _accesses WHERE trace_id IN "
                                          "(SELECT trace_id FROM trace_files WHERE run_id = ?)", [run_id]).fetchall()[0][0]
+        counts["_generations"] = con.execute("SELECT count(*) FROM _generations WHERE trace_id IN "
+                                             "(SELECT trace_id FROM trace_files WHERE run_id = ?)", [run_id]).fetchall()[0][0]
     finally:
         con.close()
     return {t: n for t, n in counts.items() if n}
@@ -252,15 +256,19 @@ def test_rm_removes_every_row_of_a_run_and_the_audit_finds_rows_a_deletion_by_ha
 
 
 def test_a_new_trace_never_takes_over_accesses_left_without_their_trace(db, gsdb):
-    """Rule: trace ids are never reused while accesses still carry them: accesses whose trace_files
-    rows were deleted by hand stay apart (the audit lists them, with no run), and the next run's
-    accesses are its own."""
+    """Rule: trace ids are never reused while accesses or generations still carry them: those whose
+    trace_files rows were deleted by hand stay apart (the audit lists them, with no run), and the next
+    run's are its own."""
     gsdb("ingest", EXAMPLE_RUN, "-q")
+    [generations] = json.loads(gsdb("query", "SELECT count(*) AS n FROM _generations", "-f", "json").stdout)
     gsdb("query", "--write", "DELETE FROM trace_files")
     gsdb("ingest", OS_SAMPLE, "-q")
     rows = json.loads(gsdb("query", "SELECT run_id, count(*) AS n FROM accesses GROUP BY run_id", "-f", "json").stdout)
     assert rows == [{"run_id": 2, "n": sum(run_access_counts(OS_SAMPLE).values())}]
     audit = json.loads(gsdb("audit", "-f", "json").stdout)
-    left = [row for row in audit if row["check"] == "orphan_rows"]
-    assert left == [{**left[0], "table": "accesses", "run_id": None,
-                     "rows": sum(run_access_counts(EXAMPLE_RUN / "tiny_8x8_ws").values())}]
+    left = {row["table"]: row for row in audit if row["check"] == "orphan_rows"}
+    assert left["accesses"] == {**left["accesses"], "run_id": None,
+                                "rows": sum(run_access_counts(EXAMPLE_RUN / "tiny_8x8_ws").values())}
+    # the run's generations are left too, under its traces' ids
+    assert set(left) == {"accesses", "_generations"} and left["_generations"]["run_id"] is None
+    assert left["_generations"]["rows"] == generations["n"] > 0

@@ -9,7 +9,8 @@ from gainsight_db.warehouse import schema
 from gainsight_db.common.errors import GsdbError
 from gainsight_db.warehouse.connection import open_warehouse
 
-from conftest import EXAMPLE_RUN, SCALESIM_SAMPLES, reshape_as_version_14, reshape_as_version_15, warehouse_fingerprint
+from conftest import (EXAMPLE_RUN, SCALESIM_SAMPLES, reshape_as_version_14, reshape_as_version_15,
+                      reshape_generations_as_version_16, warehouse_fingerprint)
 
 
 def test_every_object_comes_after_what_it_reads():
@@ -272,30 +273,70 @@ def test_upgrading_from_version_15_stores_accesses_by_row_and_counts_lifetimes_b
     assert all(fresh) and {r[0] for r in fresh[2]} == {1, 2}
 
 
-def test_upgrading_from_version_16_replaces_the_layer_statistics_macro(db):
-    """Rule: version 17 gives _layer_stats_of the layer's lifetimes counted by length; a version-16
-    warehouse gets the new macro on upgrade, so an ingest into it gives the layer_stats of a new one."""
-    from gainsight_db.loaders.ingest import ingest
-
-    query = "SELECT * FROM layer_stats ORDER BY ALL"
-    con = open_warehouse(db.parent / "new.duckdb")
-    ingest(con, [EXAMPLE_RUN])
-    fresh = con.execute(query).fetchall()
-    con.close()
-    con = open_warehouse(db)
-    # version 16's macro took no lengths (its body does not matter here)
+def _as_version_16(db) -> None:
+    """The warehouse as version 16 kept it: generations with their run, layer and buffer, and a
+    _layer_stats_of that took no lifetimes counted by length (its body does not matter here)."""
+    reshape_generations_as_version_16(db)
+    con = duckdb.connect(str(db))
     con.execute("CREATE OR REPLACE MACRO _layer_stats_of(p_generations, p_run, p_layer, p_buffer, p_reads, p_writes, "
                 "p_read_active_cycles, p_write_active_cycles, p_footprint_words) AS TABLE SELECT 1 AS x")
+    con.execute("UPDATE _schema_meta SET value = '16' WHERE key = 'schema_version'")
     con.close()
-    _set_version(db, "16")
+
+
+def test_upgrading_from_version_16_keys_generations_by_the_trace_writing_their_buffer(db):
+    """Rule: version 17 stores each generation under the trace that writes into its buffer, and gives
+    _layer_stats_of the layer's lifetimes counted by length. A version-16 warehouse's generations move
+    to those traces (lifetimes, dead_writes and orphan_reads unchanged), and it gets the new macro, so
+    a later ingest gives what it gives in a new warehouse."""
+    from gainsight_db.loaders.ingest import ingest
+
+    later = SCALESIM_SAMPLES["v3_api_tiny_8x16_os"]
+    queries = ("SELECT * FROM lifetimes ORDER BY ALL", "SELECT * FROM dead_writes ORDER BY ALL",
+               "SELECT * FROM orphan_reads ORDER BY ALL")
+    con = open_warehouse(db.parent / "new.duckdb")
+    ingest(con, [later])
+    fresh = con.execute("SELECT * EXCLUDE (run_id) FROM layer_stats ORDER BY ALL").fetchall()
+    con.close()
+    con = open_warehouse(db)
+    ingest(con, [EXAMPLE_RUN])
+    before = [con.execute(q).fetchall() for q in queries]
+    con.close()
+    _as_version_16(db)
     con = open_warehouse(db)
     try:
         assert schema.stored_version(con) == schema.SCHEMA_VERSION
-        ingest(con, [EXAMPLE_RUN])
-        assert con.execute(query).fetchall() == fresh
+        assert [con.execute(q).fetchall() for q in queries] == before
+        # ifmap and filter are written from DRAM, ofmap by the array (SRAM)
+        assert con.execute("SELECT DISTINCT t.buffer, t.level FROM _generations JOIN trace_files AS t USING (trace_id) "
+                           "ORDER BY ALL").fetchall() == [("filter", "dram"), ("ifmap", "dram"), ("ofmap", "sram")]
+        assert not con.execute("SELECT * FROM duckdb_tables() WHERE table_name LIKE '_generations_before%'").fetchall()
+        ingest(con, [later])
+        assert con.execute("SELECT * EXCLUDE (run_id) FROM layer_stats WHERE run_id = 2 ORDER BY ALL").fetchall() == fresh
     finally:
         con.close()
-    assert fresh
+    assert all(before[:2]) and fresh
+
+
+def test_an_upgrade_that_would_lose_generations_is_refused_and_changes_nothing(db):
+    """Rule: a version-16 warehouse holding generations of a buffer whose writing trace has no
+    trace_files row (left by a deletion by hand) is refused with one line, unchanged."""
+    from gainsight_db.loaders.ingest import ingest
+
+    con = open_warehouse(db)
+    ingest(con, [EXAMPLE_RUN])
+    con.close()
+    _as_version_16(db)
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM trace_files WHERE layer = 0 AND buffer = 'ifmap' AND level = 'dram'")
+    [(lost,)] = con.execute("SELECT count(*) FROM _generations WHERE layer = 0 AND buffer = 'ifmap'").fetchall()
+    con.close()
+    before = warehouse_fingerprint(db)
+    with pytest.raises(GsdbError, match=rf"^{lost:,} lifetime rows \(_generations\) have no trace writing into their "
+                                        "buffer"):
+        open_warehouse(db)
+    assert warehouse_fingerprint(db) == before
+    assert lost
 
 
 def _reshape_trace_files_as_version_6(db) -> None:

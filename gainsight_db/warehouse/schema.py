@@ -23,6 +23,8 @@ from gainsight_db.common.sql_text import quote_identifier, quote_literal
 # Bump when a table changes, and add the statements that upgrade the previous version to MIGRATIONS.
 # Views are always re-created from their files on upgrade, so a view change needs only the bump.
 SCHEMA_VERSION = 17
+# Where an upgrade from 16 keeps the generations until _backfill has moved them.
+_GENERATIONS_BEFORE_17 = "_generations_before_17"
 MIGRATIONS: dict[int, list] = {
     # from_version: statements that bring a warehouse at from_version to from_version + 1
     1: [],  # 2 adds the lifetime views (_buffer_events, lifetimes, dead_writes, orphan_reads, layer_stats, run_stats)
@@ -72,8 +74,10 @@ MIGRATIONS: dict[int, list] = {
     # (_accesses: the row's cycle and its addresses)
     15: [lambda con: _store_accesses_by_row(con)],
     # 17 reads each layer's lifetime figures off its lifetimes counted by length (_layer_stats_of
-    # takes them; _lifetime_figures_of, shared with run_stats) (macros and views only)
-    16: [],
+    # takes them; _lifetime_figures_of, shared with run_stats), and stores each generation under the
+    # trace that writes into its buffer instead of with its run, layer and buffer (_generations; the
+    # rows are moved in _backfill)
+    16: [f"ALTER TABLE IF EXISTS _generations RENAME TO {_GENERATIONS_BEFORE_17}"],
 }
 # A migration step is an SQL statement, or a function of the connection for steps that depend on
 # what the warehouse holds.
@@ -144,6 +148,22 @@ def _store_accesses_by_row(con: duckdb.DuckDBPyConnection) -> None:
     if before != after:
         raise GsdbError(f"cannot upgrade to version 16: {before:,} accesses would become {after:,}")
     con.execute("DROP TABLE _accesses_before_16")
+
+
+def _move_generations_to_their_write_traces(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 17 stores each generation under the trace that writes into its buffer: the rows kept
+    aside by the upgrade's step move there, in their order. Refused, with nothing changed, if a row
+    has no such trace."""
+    old = _GENERATIONS_BEFORE_17
+    [(moved,)] = con.execute(
+        f"INSERT INTO _generations SELECT t.trace_id, g.addr, g.write_cycle, g.reads, g.last_read_cycle "
+        f"FROM {old} AS g JOIN trace_files AS t ON t.run_id = g.run_id AND t.layer = g.layer "
+        f"AND t.buffer = CAST(g.buffer AS VARCHAR) AND _is_write(t.buffer, t.level) ORDER BY g.rowid").fetchall()
+    [(kept,)] = con.execute(f"SELECT count(*) FROM {old}").fetchall()
+    if moved != kept:
+        raise GsdbError(f"{kept - moved:,} lifetime rows (_generations) have no trace writing into their buffer "
+                        "(trace_files): the warehouse cannot be upgraded; re-ingest into a new warehouse")
+    con.execute(f"DROP TABLE {old}")
 
 
 def _upgrade_to_technology_figures(con: duckdb.DuckDBPyConnection) -> None:
@@ -330,6 +350,11 @@ def _backfill(con: duckdb.DuckDBPyConnection, from_version: int) -> None:
         from gainsight_db.loaders.scalesim_derived import derive_all
 
         derive_all(con)
+    if _table_exists(con, _GENERATIONS_BEFORE_17):
+        if from_version < 6:  # (derive_all has made them all anew)
+            con.execute(f"DROP TABLE {_GENERATIONS_BEFORE_17}")
+        else:
+            _move_generations_to_their_write_traces(con)
     if 6 <= from_version < 16:  # (before 6, derive_all has filled it)
         con.execute("DELETE FROM _lifetime_lengths")
         con.execute("INSERT INTO _lifetime_lengths SELECT run_id, layer, buffer, lifetime_cycles, count(*), sum(reads) "

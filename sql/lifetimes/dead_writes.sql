@@ -7,5 +7,5 @@
 -- @column write_cycle Cycle of the unused write (cycle).
 CREATE OR REPLACE VIEW dead_writes AS
 SELECT run_id, layer, buffer, addr, write_cycle
-FROM _generations
+FROM _buffer_generations
 WHERE write_cycle IS NOT NULL AND reads = 0;

@@ -4,7 +4,7 @@
 -- wi <= r < wi+1 (a read in the write's own cycle belongs to that write). Lifetimes never span
 -- layers (cycles restart at every layer). Intervals without reads are dead_writes; reads before
 -- the first write, or of an address never written in the layer, are orphan_reads. Computed once at
--- ingest (_generations, from _generations_of).
+-- ingest (_generations, from _generations_of; read through _buffer_generations).
 -- @column run_id Run (see runs).
 -- @column layer SCALE-Sim LayerID.
 -- @column buffer On-chip buffer: 'ifmap', 'filter' or 'ofmap'.
@@ -23,5 +23,5 @@ SELECT
     last_read_cycle,
     last_read_cycle - write_cycle AS lifetime_cycles,
     reads
-FROM _generations
+FROM _buffer_generations
 WHERE write_cycle IS NOT NULL AND reads > 0;

@@ -7,7 +7,7 @@
 -- @column cycle Cycle of the read (cycle).
 CREATE OR REPLACE VIEW orphan_reads AS
 SELECT g.run_id, g.layer, g.buffer, g.addr, g.last_read_cycle AS cycle
-FROM _generations AS g
+FROM _buffer_generations AS g
 -- one row per read: the generation row holds the reads of one address in one cycle
 CROSS JOIN LATERAL range(g.reads) AS copies(i)
 WHERE g.write_cycle IS NULL;
