@@ -85,7 +85,11 @@ def test_a_matrix_is_let_go_once_loaded_inside_the_ingest_transaction(level, db)
         found = matrix_accesses(matrix, "in memory", level)
         kept = [weakref.ref(a) for a in (matrix, found.cycles, found.addrs)]
         trace_id = record_trace(con, TraceIds(con).take(), 1, 0, "ifmap", level, "in memory", None, found.stats, "memory")
-        load_buffer(con, 1, 0, "ifmap", {level: (trace_id, found)}, "dram")
+        # the buffer's other trace, empty (a buffer is loaded with both)
+        other = "dram" if level == "sram" else "sram"
+        empty = matrix_accesses(np.zeros((0, 2)), "in memory", other)
+        other_id = record_trace(con, TraceIds(con).take(), 1, 0, "ifmap", other, "in memory", None, empty.stats, "memory")
+        load_buffer(con, 1, 0, "ifmap", {level: (trace_id, found), other: (other_id, empty)}, "dram")
         del matrix, found
         gc.collect()
         assert con.execute("SELECT count(*) FROM accesses").fetchall() == [(4,)]
