@@ -73,6 +73,11 @@ def open_warehouse(
         config["threads"] = settings.threads
     config["memory_limit"] = settings.memory_limit or (READ_ONLY_MEMORY_LIMIT if read_only else DEFAULT_MEMORY_LIMIT)
     config["temp_directory"] = str(spill_folder(path, settings))
+    if not read_only:
+        # A large append (an ingest) writes each row group to the file as soon as it is full, not five
+        # at a time: DuckDB compresses them while the next traces are parsed, not in one long stop
+        # (docs/performance.md).
+        config["write_buffer_row_group_count"] = 1
     if read_only:
         con = _connect_waiting(path, config)
     elif copied:
