@@ -318,9 +318,14 @@ def test_upgrading_from_version_16_keys_generations_by_the_trace_writing_their_b
     assert all(before[:2]) and fresh
 
 
-def test_an_upgrade_that_would_lose_generations_is_refused_and_changes_nothing(db):
-    """Rule: a version-16 warehouse holding generations of a buffer whose writing trace has no
-    trace_files row (left by a deletion by hand) is refused with one line, unchanged."""
+@pytest.mark.parametrize(("edit", "what"), [
+    ("DELETE FROM trace_files WHERE layer = 0 AND buffer = 'ifmap' AND level = 'dram'", "no trace"),
+    ("INSERT INTO trace_files SELECT * REPLACE ((SELECT max(trace_id) + 1 FROM trace_files) AS trace_id) "
+     "FROM trace_files WHERE layer = 0 AND buffer = 'ifmap' AND level = 'dram'", "more than one trace"),
+], ids=["writing trace deleted", "writing trace listed twice"])
+def test_an_upgrade_that_would_lose_generations_is_refused_and_changes_nothing(db, edit, what):
+    """Rule: a version-16 warehouse holding generations of a buffer with no trace writing into it in
+    trace_files, or more than one (left by edits by hand), is refused with one line, unchanged."""
     from gainsight_db.loaders.ingest import ingest
 
     con = open_warehouse(db)
@@ -328,11 +333,11 @@ def test_an_upgrade_that_would_lose_generations_is_refused_and_changes_nothing(d
     con.close()
     _as_version_16(db)
     con = duckdb.connect(str(db))
-    con.execute("DELETE FROM trace_files WHERE layer = 0 AND buffer = 'ifmap' AND level = 'dram'")
+    con.execute(edit)
     [(lost,)] = con.execute("SELECT count(*) FROM _generations WHERE layer = 0 AND buffer = 'ifmap'").fetchall()
     con.close()
     before = warehouse_fingerprint(db)
-    with pytest.raises(GsdbError, match=rf"^{lost:,} lifetime rows \(_generations\) have no trace writing into their "
+    with pytest.raises(GsdbError, match=rf"^{lost:,} lifetime rows \(_generations\) have {what} writing into their "
                                         "buffer"):
         open_warehouse(db)
     assert warehouse_fingerprint(db) == before

@@ -152,17 +152,27 @@ def _store_accesses_by_row(con: duckdb.DuckDBPyConnection) -> None:
 
 def _move_generations_to_their_write_traces(con: duckdb.DuckDBPyConnection) -> None:
     """Version 17 stores each generation under the trace that writes into its buffer: the rows kept
-    aside by the upgrade's step move there, in their order. Refused, with nothing changed, if a row
-    has no such trace."""
+    aside by the upgrade's step move there, in their order. Refused, with nothing changed, if a row's
+    buffer has no such trace, or more than one."""
     old = _GENERATIONS_BEFORE_17
+    # Each (run, layer, buffer) of the rows kept aside must have exactly one trace writing into it.
+    [(no_writer, many_writers)] = con.execute(
+        f"SELECT coalesce(sum(rows) FILTER (WHERE writers = 0), 0), coalesce(sum(rows) FILTER (WHERE writers > 1), 0) "
+        f"FROM (SELECT g.rows, (SELECT count(*) FROM trace_files AS t WHERE t.run_id = g.run_id AND t.layer = g.layer "
+        f"AND t.buffer = g.buffer AND _is_write(t.buffer, t.level)) AS writers "
+        f"FROM (SELECT run_id, layer, CAST(buffer AS VARCHAR) AS buffer, count(*) AS rows FROM {old} GROUP BY ALL) AS g)"
+    ).fetchall()
+    for rows, what in ((no_writer, "no trace"), (many_writers, "more than one trace")):
+        if rows:
+            raise GsdbError(f"{rows:,} lifetime rows (_generations) have {what} writing into their buffer "
+                            "(trace_files): the warehouse cannot be upgraded; re-ingest into a new warehouse")
     [(moved,)] = con.execute(
         f"INSERT INTO _generations SELECT t.trace_id, g.addr, g.write_cycle, g.reads, g.last_read_cycle "
         f"FROM {old} AS g JOIN trace_files AS t ON t.run_id = g.run_id AND t.layer = g.layer "
         f"AND t.buffer = CAST(g.buffer AS VARCHAR) AND _is_write(t.buffer, t.level) ORDER BY g.rowid").fetchall()
     [(kept,)] = con.execute(f"SELECT count(*) FROM {old}").fetchall()
-    if moved != kept:
-        raise GsdbError(f"{kept - moved:,} lifetime rows (_generations) have no trace writing into their buffer "
-                        "(trace_files): the warehouse cannot be upgraded; re-ingest into a new warehouse")
+    if moved != kept:  # (cannot happen after the check above)
+        raise GsdbError(f"cannot upgrade to version 17: {kept:,} lifetime rows (_generations) would become {moved:,}")
     con.execute(f"DROP TABLE {old}")
 
 
@@ -350,11 +360,8 @@ def _backfill(con: duckdb.DuckDBPyConnection, from_version: int) -> None:
         from gainsight_db.loaders.scalesim_derived import derive_all
 
         derive_all(con)
-    if _table_exists(con, _GENERATIONS_BEFORE_17):
-        if from_version < 6:  # (derive_all has made them all anew)
-            con.execute(f"DROP TABLE {_GENERATIONS_BEFORE_17}")
-        else:
-            _move_generations_to_their_write_traces(con)
+    if _table_exists(con, _GENERATIONS_BEFORE_17):  # (set aside from version 6 on, when _generations came)
+        _move_generations_to_their_write_traces(con)
     if 6 <= from_version < 16:  # (before 6, derive_all has filled it)
         con.execute("DELETE FROM _lifetime_lengths")
         con.execute("INSERT INTO _lifetime_lengths SELECT run_id, layer, buffer, lifetime_cycles, count(*), sum(reads) "
