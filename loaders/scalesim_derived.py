@@ -40,8 +40,8 @@ from gainsight_db.common.errors import GsdbError
 from gainsight_db.common.numpy_arrow import arrow_array, arrow_table
 from gainsight_db.common.results import one_row
 
-# The tables derive_buffer fills.
-DERIVED_TABLES = ("_generations", "_layer_stats", "_lifetime_lengths")
+# The tables derive_buffer fills by run (it fills _generations too, by trace: see derive_run).
+DERIVED_TABLES = ("_layer_stats", "_lifetime_lengths")
 
 # Dense address indices are used while an address range is at most this many times the accesses
 # (plus a constant); a sparser range is numbered by sorting its distinct addresses instead.
@@ -254,8 +254,7 @@ def derive_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     con.execute("DELETE FROM _generations WHERE trace_id IN (SELECT trace_id FROM trace_files WHERE run_id = ?)",
                 [run_id])
     for table in DERIVED_TABLES:
-        if table != "_generations":
-            con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+        con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
     layers = con.execute("SELECT layer FROM compute_report WHERE run_id = ? ORDER BY layer", [run_id]).fetchall()
     writing = write_levels(con)
     trace_ids = dict(((layer, buffer, level), trace_id) for layer, buffer, level, trace_id in con.execute(

@@ -168,8 +168,9 @@ class _BuffersAhead:
         done, _ = wait(self._ahead, return_when=FIRST_COMPLETED)
         first = min(done, key=self._ahead.__getitem__)
         place = self._ahead.pop(first)
+        parsed = first.result()  # a buffer that failed stops the ingest here, before another is started
         self._submit()
-        return self._buffers[place], first.result()
+        return self._buffers[place], parsed
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
