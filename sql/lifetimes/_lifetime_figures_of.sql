@@ -5,7 +5,8 @@
 -- lifetimes (count), lifetime_mean, lifetime_median, lifetime_p90, lifetime_p99, lifetime_min and
 -- lifetime_max (cycles). The median and percentiles are quantile_cont's (linear interpolation
 -- between the values at 0-based ranks floor(h) and ceil(h), h = (n - 1) * q, as pandas' quantile),
--- read off the counts: the list of every lifetime is never made.
+-- read off the counts: the list of every lifetime is never made. They equal quantile_cont's to the
+-- last bit of a double: lo + (hi - lo) * (h - floor(h)) here, rounded otherwise there.
 CREATE OR REPLACE MACRO _lifetime_figures_of(p_counts) AS TABLE
 WITH ranked AS (
     -- upto: how many lifetimes are no longer than this row's length (rows of one length in any

@@ -2,8 +2,8 @@
 -- over every layer of the run together (GainSight's frontend concatenates all layers), without
 -- active cycles and frequencies. The footprint counts distinct (layer, buffer, address) words.
 -- The lifetime figures come from the counts of each lifetime length (_lifetime_spans, through
--- _lifetime_figures_of), which give the same median and percentiles as quantile_cont over every
--- lifetime in little memory.
+-- _lifetime_figures_of), which give quantile_cont's median and percentiles over every lifetime (equal
+-- to the last bit of a double, which the two round differently) in little memory.
 -- @column run_id Run (see runs).
 -- @column buffer 'ifmap', 'filter', 'ofmap', or 'all' for the buffers together.
 -- @column lifetimes Number of lifetimes (count).
