@@ -24,7 +24,8 @@ from gainsight_db.loaders.scalesim_reports import (
     COMPUTE,
     REQUIRED_REPORTS,
     SPARSE,
-    check_layers,
+    check_layer_ids,
+    check_reports_layers,
     load_report,
     report_format_version,
 )
@@ -279,7 +280,7 @@ def ingest_scalesim_run(
         compute = run_dir / COMPUTE.file_name
         ledger.add(compute)
         rows_loaded = load_report(con, COMPUTE, compute, run_id, warn)
-        check_layers(con, run_id, compute, [])
+        check_layer_ids(con, run_id, compute)
         layers = _layer_ids(con, run_id, compute)
         # The trace files are parsed from here on, while the other reports and inputs are read.
         trace_files = None if loaded or in_memory is not None else _TraceFiles(run_dir, layers, write_levels(con))
@@ -288,7 +289,7 @@ def ingest_scalesim_run(
                 ledger.add(report)
                 rows_loaded += load_report(con, spec, report, run_id, warn)
             # Every report lists the layers of COMPUTE_REPORT.csv, each once (load_report refuses repeats).
-            check_layers(con, run_id, compute, reports[1:])
+            check_reports_layers(con, run_id, compute, reports[1:])
 
             config, topology = _resolve_inputs(run_dir, len(layers), options, warn)
             if config:

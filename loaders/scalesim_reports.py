@@ -252,15 +252,20 @@ def _insert_report(con, spec: ReportSpec, path: Path, rows: str, run_id: int, he
     return int(inserted)
 
 
-def check_layers(con: duckdb.DuckDBPyConnection, run_id: int, compute: Path, others: list[tuple[ReportSpec, Path]]) -> None:
+def check_layer_ids(con: duckdb.DuckDBPyConnection, run_id: int, compute: Path) -> None:
     """COMPUTE_REPORT.csv (`compute`) numbers the layers 0, 1, ... as SCALE-Sim does (a gap would
-    leave a layer's traces unread), and the other reports list exactly its LayerIDs."""
+    leave a layer's traces unread)."""
     first, last, count = con.execute(
         "SELECT min(layer), max(layer), count(*) FROM compute_report WHERE run_id = ?", [run_id]
     ).fetchall()[0]
     if count and (first != 0 or last != count - 1):
         raise GsdbError(f"{compute}: LayerIDs run from {first} to {last} over {count} rows; SCALE-Sim numbers "
                         "layers 0, 1, ... without gaps")
+
+
+def check_reports_layers(con: duckdb.DuckDBPyConnection, run_id: int, compute: Path,
+                         others: list[tuple[ReportSpec, Path]]) -> None:
+    """The other reports list exactly the LayerIDs of COMPUTE_REPORT.csv (`compute`)."""
 
     def first_only_in(table: str, other: str) -> int | None:
         return con.execute(
